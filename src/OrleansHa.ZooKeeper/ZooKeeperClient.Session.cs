@@ -1,0 +1,266 @@
+using System.Net;
+using OrleansHa.ZooKeeper.Internal;
+using OrleansHa.ZooKeeper.Protocol;
+
+namespace OrleansHa.ZooKeeper;
+
+/// <summary>The session loop: connect, run the connection until it breaks, reconnect or declare the session lost.</summary>
+public sealed partial class ZooKeeperClient
+{
+    // SetWatches packets are split to stay well under the server's frame limit (the Java client's SET_WATCHES_MAX_LENGTH).
+    private const int SetWatchesBatchChars = 128 * 1024;
+
+    // No single attempt is given less than this, even close to the session deadline: a handshake needs a round trip.
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(100);
+
+    private async Task RunAsync()
+    {
+        int next = 0;
+        int failedInPass = 0;
+        int failedPasses = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            if (ExpireIfSilentTooLong())
+            {
+                continue;
+            }
+
+            DnsEndPoint host = _hosts[next];
+            next = (next + 1) % _hosts.Length;
+            ZooKeeperSession? session = Session;
+            try
+            {
+                var request = new ConnectRequest(
+                    0,
+                    Interlocked.Read(ref _lastZxid),
+                    (int)_options.SessionTimeout.TotalMilliseconds,
+                    session?.Id ?? 0,
+                    session?.Password ?? new byte[ConnectRequest.PasswordLength],
+                    false);
+                (ZooKeeperConnection? connection, ConnectResponse response) = await ZooKeeperConnection.OpenAsync(
+                    host, request, this, _logger, _time, _options.MaxFrameSize, AttemptTimeout(session), _stopping.Token);
+                failedInPass = failedPasses = 0;
+                if (connection is null)
+                {
+                    DeclareLost(session, $"{host.Host}:{host.Port} reports that the session has expired");
+                    continue;
+                }
+
+                await RunConnectionAsync(connection, response, session);
+            }
+            catch (Exception ex) when (!_stopping.IsCancellationRequested)
+            {
+                _lastConnectError = ex;
+                Log.AttemptFailed(_logger, host.Host, host.Port, ex.Message);
+                if (++failedInPass >= _hosts.Length)
+                {
+                    failedInPass = 0;
+                    await DelayAsync(_options.ReconnectPolicy.GetDelay(++failedPasses), session);
+                }
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync(ZooKeeperConnection connection, ConnectResponse response, ZooKeeperSession? resumed)
+    {
+        ZooKeeperSession session;
+        var first = new List<PendingRequest>();
+        lock (_lock)
+        {
+            if (_closeRequested)
+            {
+                connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
+                return;
+            }
+
+            session = resumed ?? new ZooKeeperSession(response.SessionId, response.Password, TimeSpan.FromMilliseconds(response.TimeoutMs));
+            _session = session;
+            _connection = connection;
+
+            // Credentials belong to the connection, not the session: present them again, then the watches, before any request.
+            first.AddRange(_credentials.Select(NewAuthRequest));
+        }
+
+        first.AddRange(NewSetWatchesRequests());
+        Log.Connected(_logger, session.Id, connection.Server.Host, connection.Server.Port, response.TimeoutMs, resumed is null ? "new session" : "resumed");
+        _lastReceived = _time.GetTimestamp();
+        try
+        {
+            await connection.StartAsync(first, _queue.Reader);
+            SetState(ZooKeeperState.Connected, session.Id);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            connection.Abort(ex);
+        }
+
+        Exception reason = await connection.Closed;
+        lock (_lock)
+        {
+            _connection = null;
+        }
+
+        await connection.DisposeAsync();
+        if (!_closeRequested)
+        {
+            Log.Disconnected(_logger, session.Id, connection.Server.Host, connection.Server.Port, reason.Message);
+            SetState(ZooKeeperState.Suspended, session.Id);
+        }
+    }
+
+    /// <summary>
+    /// Declares the session lost once nothing has been heard for the whole session timeout. The ensemble expires a
+    /// session a timeout after the last packet it received, which is no earlier than the last reply we received, so
+    /// by now it may have: anything that relied on the session must stop.
+    /// </summary>
+    private bool ExpireIfSilentTooLong()
+    {
+        ZooKeeperSession? session = Session;
+        if (session is null || State == ZooKeeperState.Connected)
+        {
+            return false;
+        }
+
+        TimeSpan silent = _time.GetElapsedTime(_lastReceived);
+        if (silent < session.Timeout)
+        {
+            return false;
+        }
+
+        DeclareLost(session, $"no server reached for {silent.TotalMilliseconds:0} ms, longer than the session timeout of {session.Timeout.TotalMilliseconds:0} ms; the ensemble may have expired it");
+        return true;
+    }
+
+    private void DeclareLost(ZooKeeperSession? session, string reason)
+    {
+        if (session is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_session != session)
+            {
+                return;
+            }
+        }
+
+        Log.SessionLost(_logger, session.Id, reason);
+        EndSession(ZooKeeperState.Lost, KeeperState.Expired, $"session 0x{session.Id:x} lost: {reason}");
+        if (!_options.RenewSessionAfterLoss)
+        {
+            _ = CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// One attempt on one host gets the session timeout divided by the number of hosts (as the Java client), and never
+    /// runs past the point where the session must be declared lost.
+    /// </summary>
+    private TimeSpan AttemptTimeout(ZooKeeperSession? session)
+    {
+        TimeSpan timeout = (session?.Timeout ?? _options.SessionTimeout) / _hosts.Length;
+        if (session is not null)
+        {
+            timeout = Min(timeout, session.Timeout - _time.GetElapsedTime(_lastReceived));
+        }
+
+        return timeout < MinimumAttempt ? MinimumAttempt : timeout;
+    }
+
+    private async Task DelayAsync(TimeSpan delay, ZooKeeperSession? session)
+    {
+        if (session is not null)
+        {
+            delay = Min(delay, session.Timeout - _time.GetElapsedTime(_lastReceived));
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, _time, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private PendingRequest NewAuthRequest(AuthPacket credentials)
+    {
+        var request = new PendingRequest<bool>(
+            OpCode.Auth, null, RequestEncoder.Encode(OpCode.Auth, credentials, _options.MaxFrameSize, null, Xids.Auth), NoBody);
+        request.Task.ContinueWith(
+            task =>
+            {
+                if (task.Exception?.InnerException is AuthFailedException)
+                {
+                    // The server closes the connection after a refusal; presenting the same credentials again would loop.
+                    lock (_lock)
+                    {
+                        _credentials.Remove(credentials);
+                    }
+
+                    Log.AuthRejected(_logger, credentials.Scheme);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return request;
+    }
+
+    private List<PendingRequest> NewSetWatchesRequests()
+    {
+        (List<string> data, List<string> exist, List<string> child) = _watches.Snapshot();
+        long relativeZxid = Interlocked.Read(ref _lastZxid);
+        var requests = new List<PendingRequest>();
+        var batch = new SetWatches(relativeZxid, [], [], []);
+        int chars = 0;
+        foreach ((WatchKind kind, List<string> paths) in new[] { (WatchKind.Data, data), (WatchKind.Exist, exist), (WatchKind.Child, child) })
+        {
+            foreach (string path in paths)
+            {
+                string serverPath = _connectionString.ToServerPath(path);
+                if (chars > 0 && chars + serverPath.Length > SetWatchesBatchChars)
+                {
+                    requests.Add(NewSetWatchesRequest(batch));
+                    batch = new SetWatches(relativeZxid, [], [], []);
+                    chars = 0;
+                }
+
+                SelectList(batch, kind).Add(serverPath);
+                chars += serverPath.Length;
+            }
+        }
+
+        if (chars > 0)
+        {
+            requests.Add(NewSetWatchesRequest(batch));
+        }
+
+        return requests;
+    }
+
+    private static List<string> SelectList(SetWatches batch, WatchKind kind) => kind switch
+    {
+        WatchKind.Data => batch.DataWatches,
+        WatchKind.Exist => batch.ExistWatches,
+        _ => batch.ChildWatches,
+    };
+
+    private PendingRequest<bool> NewSetWatchesRequest(SetWatches batch)
+    {
+        var request = new PendingRequest<bool>(OpCode.SetWatches, null, RequestEncoder.Encode(OpCode.SetWatches, batch, _options.MaxFrameSize, null), NoBody);
+
+        // Nobody awaits this; a failure means the connection broke and the next one sends the watches again.
+        request.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        return request;
+    }
+}
