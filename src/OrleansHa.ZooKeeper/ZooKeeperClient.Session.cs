@@ -39,44 +39,73 @@ public sealed partial class ZooKeeperClient
                     false);
                 (ZooKeeperConnection? connection, ConnectResponse response) = await ZooKeeperConnection.OpenAsync(
                     host, request, this, _logger, _time, _options.MaxFrameSize, AttemptTimeout(session), _stopping.Token);
-                failedInPass = failedPasses = 0;
                 if (connection is null)
                 {
+                    if (session is null)
+                    {
+                        throw new ZooKeeperProtocolException($"{host.Host}:{host.Port} answered a request for a new session as if it had expired (timeout 0)");
+                    }
+
+                    failedInPass = failedPasses = 0;
                     DeclareLost(session, $"{host.Host}:{host.Port} reports that the session has expired");
                     continue;
                 }
 
-                await RunConnectionAsync(connection, response, session);
+                bool healthy = await RunConnectionAsync(connection, response, session);
+                if (_closeRequested && _closeSessionRequest?.IsCompleted != false)
+                {
+                    // Closing, and closeSession was answered or was in flight: nothing left to send.
+                    break;
+                }
+
+                if (healthy)
+                {
+                    failedInPass = failedPasses = 0;
+                }
+                else
+                {
+                    // Dropped before answering anything: count it as a failed attempt, so a server that accepts and
+                    // drops every connection is retried with back-off, not in a tight loop.
+                    _lastConnectError = new IOException($"{host.Host}:{host.Port} dropped the connection right after the handshake");
+                    await CountFailedAttemptAsync();
+                }
             }
             catch (Exception ex) when (!_stopping.IsCancellationRequested)
             {
                 _lastConnectError = ex;
                 Log.AttemptFailed(_logger, host.Host, host.Port, ex.Message);
-                if (++failedInPass >= _hosts.Length)
-                {
-                    failedInPass = 0;
-                    await DelayAsync(_options.ReconnectPolicy.GetDelay(++failedPasses), session);
-                }
+                await CountFailedAttemptAsync();
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
                 break;
             }
         }
+
+        async Task CountFailedAttemptAsync()
+        {
+            if (++failedInPass >= _hosts.Length)
+            {
+                failedInPass = 0;
+                await DelayAsync(_options.ReconnectPolicy.GetDelay(++failedPasses), Session);
+            }
+        }
     }
 
-    private async Task RunConnectionAsync(ZooKeeperConnection connection, ConnectResponse response, ZooKeeperSession? resumed)
+    /// <summary>Runs a connection until it breaks; true if the server answered anything on it after the handshake.</summary>
+    private async Task<bool> RunConnectionAsync(ZooKeeperConnection connection, ConnectResponse response, ZooKeeperSession? resumed)
     {
         ZooKeeperSession session;
         var first = new List<PendingRequest>();
         lock (_lock)
         {
-            if (_closeRequested)
+            if (_stopping.IsCancellationRequested)
             {
                 connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
-                return;
+                return false;
             }
 
+            // While a close is pending but not yet final this still runs: the queued closeSession goes out on it.
             session = resumed ?? new ZooKeeperSession(response.SessionId, response.Password, TimeSpan.FromMilliseconds(response.TimeoutMs));
             _session = session;
             _connection = connection;
@@ -110,6 +139,8 @@ public sealed partial class ZooKeeperClient
             Log.Disconnected(_logger, session.Id, connection.Server.Host, connection.Server.Port, reason.Message);
             SetState(ZooKeeperState.Suspended, session.Id);
         }
+
+        return connection.HasReceivedReply;
     }
 
     /// <summary>

@@ -43,6 +43,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
     private ZooKeeperConnection? _connection;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closeRequested;
+    private PendingRequest<bool>? _closeSessionRequest;
     private long _lastZxid;
     private long _lastReceived;
     private Exception? _lastConnectError;
@@ -188,15 +189,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         if (connected && session is not null)
         {
             var close = new PendingRequest<bool>(OpCode.CloseSession, null, RequestEncoder.Encode(OpCode.CloseSession, null, _options.MaxFrameSize, null), NoBody);
+            _closeSessionRequest = close;
             _queue.Writer.TryWrite(close);
-            try
-            {
-                await close.Task.WaitAsync(Min(session.Timeout, TimeSpan.FromSeconds(5)), _time);
-            }
-            catch (Exception ex) when (ex is ZooKeeperException or TimeoutException)
-            {
-                // The session will expire on the ensemble instead.
-            }
+
+            // If the connection breaks first, the loop reconnects to send it, or stops if it was already in flight.
+            await Task.WhenAny(close.Task, _runLoop).WaitAsync(Min(session.Timeout, TimeSpan.FromSeconds(5)), _time).ContinueWith(static _ => { }, TaskScheduler.Default);
         }
 
         await _stopping.CancelAsync();

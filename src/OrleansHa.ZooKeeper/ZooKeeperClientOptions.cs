@@ -135,6 +135,11 @@ public sealed class ReconnectPolicy
             yield return $"{nameof(BaseDelay)} must not be negative; it is {BaseDelay}.";
         }
 
+        if (MaxDelay.TotalMilliseconds > int.MaxValue)
+        {
+            yield return $"{nameof(MaxDelay)} must be below {int.MaxValue} ms; it is {MaxDelay}.";
+        }
+
         if (MaxDelay < BaseDelay)
         {
             yield return $"{nameof(MaxDelay)} ({MaxDelay}) must not be less than {nameof(BaseDelay)} ({BaseDelay}).";

@@ -68,6 +68,9 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
 
     public DnsEndPoint Server { get; }
 
+    /// <summary>Whether any frame arrived after the handshake: the connection was of use, not dropped at once.</summary>
+    public bool HasReceivedReply { get; private set; }
+
     /// <summary>Completes with the reason once the connection has closed and every request in flight has failed.</summary>
     public Task<Exception> Closed => _closed.Task;
 
@@ -314,6 +317,7 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
 
                 await input.ReadExactlyAsync(buffer.AsMemory(0, length), _stop.Token);
                 _lastReceived = _time.GetTimestamp();
+                HasReceivedReply = true;
                 Dispatch(buffer.AsSpan(0, length));
             }
         }
@@ -383,8 +387,9 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
         }
         catch (ZooKeeperProtocolException ex)
         {
-            request.Fail(ZooKeeperException.Create(ErrorCode.ConnectionLoss, request.ClientPath, ex.Message, ex));
-            throw;
+            var malformed = new ZooKeeperProtocolException($"the reply to {request.Op} (xid {request.Xid}) is malformed: {ex.Message}", ex);
+            request.Fail(ZooKeeperException.Create(ErrorCode.ConnectionLoss, request.ClientPath, malformed.Message, malformed));
+            throw malformed;
         }
     }
 
