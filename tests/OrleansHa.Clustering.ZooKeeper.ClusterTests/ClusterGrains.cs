@@ -1,0 +1,12 @@
+namespace OrleansHa.Clustering.ZooKeeper.Tests.Cluster;
+
+/// <summary>A grain that says where it lives, to see activations move when a silo dies.</summary>
+public interface IWhereGrain : IGrainWithIntegerKey
+{
+    Task<string> GetSiloAsync();
+}
+
+public sealed class WhereGrain(ILocalSiloDetails silo) : Grain, IWhereGrain
+{
+    public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
+}
