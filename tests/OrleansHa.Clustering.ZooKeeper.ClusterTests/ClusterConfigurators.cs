@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 
-namespace OrleansHa.Clustering.ZooKeeper.Tests.Cluster;
+namespace OrleansHa.Clustering.ZooKeeper.ClusterTests;
 
 /// <summary>Silos of the test cluster keep their membership in the ZooKeeper named in the cluster's configuration.</summary>
 public sealed class ZooKeeperSiloConfigurator : ISiloConfigurator

@@ -1,4 +1,4 @@
-namespace OrleansHa.Clustering.ZooKeeper.Tests.Cluster;
+namespace OrleansHa.Clustering.ZooKeeper.ClusterTests;
 
 /// <summary>A grain that says where it lives, to see activations move when a silo dies.</summary>
 public interface IWhereGrain : IGrainWithIntegerKey

@@ -3,7 +3,7 @@ using OrleansHa.Testing;
 using Orleans.TestingHost;
 using OrleansHa.ZooKeeper;
 
-namespace OrleansHa.Clustering.ZooKeeper.Tests.Cluster;
+namespace OrleansHa.Clustering.ZooKeeper.ClusterTests;
 
 /// <summary>
 /// Silos that form, heal and are found through a real 3-node ZooKeeper ensemble. The test cluster's own membership
