@@ -44,6 +44,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closeRequested;
     private PendingRequest<bool>? _closeSessionRequest;
+    private Task? _closeTask;
     private long _lastZxid;
     private long _lastReceived;
     private Exception? _lastConnectError;
@@ -167,23 +168,26 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
     /// Ends the session: sends closeSession so the server deletes its ephemeral nodes at once, then closes the
     /// connection. Requests still queued fail; every watch fires once with <see cref="KeeperState.Closed"/>.
     /// </summary>
-    public async Task CloseAsync()
+    public Task CloseAsync()
+    {
+        lock (_lock)
+        {
+            // Every caller waits for the same close; it runs outside the lock.
+            return _closeTask ??= Task.Run(CloseCoreAsync);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await CloseAsync();
+
+    private async Task CloseCoreAsync()
     {
         ZooKeeperSession? session;
         bool connected;
         lock (_lock)
         {
-            if (_closeRequested)
-            {
-                session = null;
-                connected = false;
-            }
-            else
-            {
-                _closeRequested = true;
-                session = _session;
-                connected = _state == ZooKeeperState.Connected;
-            }
+            _closeRequested = true;
+            session = _session;
+            connected = _state == ZooKeeperState.Connected;
         }
 
         if (connected && session is not null)
@@ -210,11 +214,6 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         }
 
         await _events.CompleteAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await CloseAsync();
         _stopping.Dispose();
     }
 

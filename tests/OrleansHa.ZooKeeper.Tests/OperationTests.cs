@@ -287,6 +287,9 @@ public sealed class OperationTests(StandaloneZooKeeper zk) : IClassFixture<Stand
         await client.CloseAsync();
         Assert.Equal(ZooKeeperState.Closed, client.State);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => client.GetDataAsync("/"));
+
+        // Closing again, or disposing after closing, is harmless.
         await client.DisposeAsync();
+        await Task.WhenAll(client.CloseAsync(), client.CloseAsync());
     }
 }
