@@ -434,7 +434,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
         await KillAsync();
         if (!Settings.KeepDirectoryOnDispose)
         {
-            DeleteDirectory(RootDirectory);
+            await DeleteDirectoryAsync(RootDirectory);
         }
     }
 
@@ -605,7 +605,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
         }
     }
 
-    private static void DeleteDirectory(string directory)
+    private static async Task DeleteDirectoryAsync(string directory)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -620,7 +620,8 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
             }
             catch (IOException) when (attempt < 5)
             {
-                Thread.Sleep(50 * attempt);
+                // A file the just-killed JVM held may take a moment to be released.
+                await Task.Delay(50 * attempt);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
