@@ -25,8 +25,9 @@ namespace OrleansHa.Clustering.ZooKeeper;
 /// </remarks>
 internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
 {
-    // ReadAll retries while writes move the table version under it; after this many it returns what it read.
-    private const int ConsistentReadAttempts = 10;
+    // Reads retry, with a growing random pause, while writes move the table version under them; after this many
+    // they throw (Orleans reads again later) rather than return a mixed view.
+    private const int ConsistentReadAttempts = 30;
     private const string AliveNode = "alive";
 
     private readonly SharedZooKeeperClient _zooKeeper;
@@ -90,7 +91,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
                 throw new InvalidOperationException($"The membership table at {MembershipPath} kept changing during {attempt} reads.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 10 * attempt)));
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, Math.Min(10 * attempt, 100))));
         }
     }
 
