@@ -147,9 +147,9 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
             _writeLock.Release();
         }
 
-        _ = Task.Run(ReadLoopAsync);
-        _ = Task.Run(() => WriteLoopAsync(queue));
-        _ = Task.Run(HeartbeatLoopAsync);
+        _ = Task.Run(() => GuardAsync("reading from", ReadLoopAsync));
+        _ = Task.Run(() => GuardAsync("writing to", () => WriteLoopAsync(queue)));
+        _ = Task.Run(() => GuardAsync("pinging", HeartbeatLoopAsync));
     }
 
     /// <summary>Tears the connection down (idempotent).</summary>
@@ -249,81 +249,20 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
         batch.Advance(request.Frame.Length);
     }
 
-    private async Task WriteLoopAsync(ChannelReader<PendingRequest> queue)
+    /// <summary>
+    /// Runs one of the connection's loops. However it ends, the connection ends with it: an abort elsewhere is
+    /// quiet, anything the socket or the server did wrong aborts with a reason, and whatever was stamped in flight
+    /// meanwhile is failed.
+    /// </summary>
+    private async Task GuardAsync(string activity, Func<Task> loop)
     {
-        var batch = new ArrayBufferWriter<byte>(4096);
         try
         {
-            while (await queue.WaitToReadAsync(_stop.Token))
-            {
-                await _writeLock.WaitAsync(_stop.Token);
-                try
-                {
-                    batch.ResetWrittenCount();
-
-                    // Take what is queued, up to a bound, and write it with one call: pipelined requests share packets.
-                    while (batch.WrittenCount < 64 * 1024 && !_stop.IsCancellationRequested && queue.TryRead(out PendingRequest? request))
-                    {
-                        if (request.IsCompleted)
-                        {
-                            continue; // cancelled by its caller before it was sent
-                        }
-
-                        Stamp(request, batch);
-                    }
-
-                    if (batch.WrittenCount > 0)
-                    {
-                        await _stream.WriteAsync(batch.WrittenMemory, _stop.Token);
-                        _lastSent = _time.GetTimestamp();
-                    }
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
-            }
+            await loop();
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException && _stop.IsCancellationRequested)
         {
-            // Aborted elsewhere; that path failed what was in flight.
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            Abort(new IOException($"writing to {Server.Host}:{Server.Port} failed: {ex.Message}", ex));
-        }
-        finally
-        {
-            FailInFlight();
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        byte[] lengthBytes = new byte[4];
-        byte[] buffer = new byte[64 * 1024];
-        var input = new BufferedStream(_stream, 64 * 1024);
-        try
-        {
-            while (true)
-            {
-                await input.ReadExactlyAsync(lengthBytes, _stop.Token);
-                int length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
-                CheckFrameLength(length, _maxFrameSize);
-                if (length > buffer.Length)
-                {
-                    buffer = new byte[Math.Max(length, buffer.Length * 2)];
-                }
-
-                await input.ReadExactlyAsync(buffer.AsMemory(0, length), _stop.Token);
-                _lastReceived = _time.GetTimestamp();
-                HasReceivedReply = true;
-                Dispatch(buffer.AsSpan(0, length));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException && _stop.IsCancellationRequested)
-        {
-            // Aborted elsewhere.
+            // Aborted elsewhere; that path gave the reason.
         }
         catch (EndOfStreamException)
         {
@@ -336,7 +275,66 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            Abort(new IOException($"reading from {Server.Host}:{Server.Port} failed: {ex.Message}", ex));
+            Abort(new IOException($"{activity} {Server.Host}:{Server.Port} failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            FailInFlight();
+        }
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<PendingRequest> queue)
+    {
+        var batch = new ArrayBufferWriter<byte>(4096);
+        while (await queue.WaitToReadAsync(_stop.Token))
+        {
+            await _writeLock.WaitAsync(_stop.Token);
+            try
+            {
+                batch.ResetWrittenCount();
+
+                // Take what is queued, up to a bound, and write it with one call: pipelined requests share packets.
+                while (batch.WrittenCount < 64 * 1024 && !_stop.IsCancellationRequested && queue.TryRead(out PendingRequest? request))
+                {
+                    if (request.IsCompleted)
+                    {
+                        continue; // cancelled by its caller before it was sent
+                    }
+
+                    Stamp(request, batch);
+                }
+
+                if (batch.WrittenCount > 0)
+                {
+                    await _stream.WriteAsync(batch.WrittenMemory, _stop.Token);
+                    _lastSent = _time.GetTimestamp();
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+    private async Task ReadLoopAsync()
+    {
+        byte[] lengthBytes = new byte[4];
+        byte[] buffer = new byte[64 * 1024];
+        var input = new BufferedStream(_stream, 64 * 1024);
+        while (true)
+        {
+            await input.ReadExactlyAsync(lengthBytes, _stop.Token);
+            int length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
+            CheckFrameLength(length, _maxFrameSize);
+            if (length > buffer.Length)
+            {
+                buffer = new byte[Math.Max(length, buffer.Length * 2)];
+            }
+
+            await input.ReadExactlyAsync(buffer.AsMemory(0, length), _stop.Token);
+            _lastReceived = _time.GetTimestamp();
+            HasReceivedReply = true;
+            Dispatch(buffer.AsSpan(0, length));
         }
     }
 
@@ -397,38 +395,28 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
     {
         TimeSpan tick = TimeSpan.FromMilliseconds(Math.Max(10, _pingInterval.TotalMilliseconds / 4));
         byte[] ping = RequestEncoder.Encode(OpCode.Ping, null, _maxFrameSize, null, Xids.Ping);
-        try
+        while (!_stop.IsCancellationRequested)
         {
-            while (!_stop.IsCancellationRequested)
+            await Task.Delay(tick, _time, _stop.Token);
+            TimeSpan silent = _time.GetElapsedTime(_lastReceived);
+            if (silent >= _readTimeout)
             {
-                await Task.Delay(tick, _time, _stop.Token);
-                TimeSpan silent = _time.GetElapsedTime(_lastReceived);
-                if (silent >= _readTimeout)
-                {
-                    Abort(new TimeoutException($"nothing received from {Server.Host}:{Server.Port} for {silent.TotalMilliseconds:0} ms (read timeout {_readTimeout.TotalMilliseconds:0} ms)"));
-                    return;
-                }
+                Abort(new TimeoutException($"nothing received from {Server.Host}:{Server.Port} for {silent.TotalMilliseconds:0} ms (read timeout {_readTimeout.TotalMilliseconds:0} ms)"));
+                return;
+            }
 
-                if (_time.GetElapsedTime(_lastSent) >= _pingInterval && _writeLock.Wait(0))
+            if (_time.GetElapsedTime(_lastSent) >= _pingInterval && _writeLock.Wait(0))
+            {
+                try
                 {
-                    try
-                    {
-                        await _stream.WriteAsync(ping, _stop.Token);
-                        _lastSent = _time.GetTimestamp();
-                    }
-                    finally
-                    {
-                        _writeLock.Release();
-                    }
+                    await _stream.WriteAsync(ping, _stop.Token);
+                    _lastSent = _time.GetTimestamp();
+                }
+                finally
+                {
+                    _writeLock.Release();
                 }
             }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException && _stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            Abort(new IOException($"pinging {Server.Host}:{Server.Port} failed: {ex.Message}", ex));
         }
     }
 }
