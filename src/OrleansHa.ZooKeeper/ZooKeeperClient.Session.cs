@@ -95,23 +95,27 @@ public sealed partial class ZooKeeperClient
     /// <summary>Runs a connection until it breaks; true if the server answered anything on it after the handshake.</summary>
     private async Task<bool> RunConnectionAsync(ZooKeeperConnection connection, ConnectResponse response, ZooKeeperSession? resumed)
     {
-        ZooKeeperSession session;
+        ZooKeeperSession? session = null;
         var first = new List<PendingRequest>();
         lock (_lock)
         {
-            if (_stopping.IsCancellationRequested)
-            {
-                connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
-                return false;
-            }
-
             // While a close is pending but not yet final this still runs: the queued closeSession goes out on it.
-            session = resumed ?? new ZooKeeperSession(response.SessionId, response.Password, TimeSpan.FromMilliseconds(response.TimeoutMs));
-            _session = session;
-            _connection = connection;
+            if (!_stopping.IsCancellationRequested)
+            {
+                session = resumed ?? new ZooKeeperSession(response.SessionId, response.Password, TimeSpan.FromMilliseconds(response.TimeoutMs));
+                _session = session;
+                _connection = connection;
 
-            // Credentials belong to the connection, not the session: present them again, then the watches, before any request.
-            first.AddRange(_credentials.Select(NewAuthRequest));
+                // Credentials belong to the connection, not the session: present them again, then the watches, before any request.
+                first.AddRange(_credentials.Select(NewAuthRequest));
+            }
+        }
+
+        if (session is null)
+        {
+            // Aborted outside the lock: breaking a connection calls back into the client, which takes it.
+            connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
+            return false;
         }
 
         first.AddRange(NewSetWatchesRequests());
@@ -120,7 +124,7 @@ public sealed partial class ZooKeeperClient
         try
         {
             await connection.StartAsync(first, _queue.Reader);
-            SetState(ZooKeeperState.Connected, session.Id);
+            SetState(ZooKeeperState.Connected, session.Id, connection);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -128,16 +132,10 @@ public sealed partial class ZooKeeperClient
         }
 
         Exception reason = await connection.Closed;
-        lock (_lock)
-        {
-            _connection = null;
-        }
-
         await connection.DisposeAsync();
         if (!_closeRequested)
         {
             Log.Disconnected(_logger, session.Id, connection.Server.Host, connection.Server.Port, reason.Message);
-            SetState(ZooKeeperState.Suspended, session.Id);
         }
 
         return connection.HasReceivedReply;

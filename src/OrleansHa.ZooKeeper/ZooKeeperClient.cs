@@ -201,10 +201,14 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         }
 
         await _stopping.CancelAsync();
+        ZooKeeperConnection? current;
         lock (_lock)
         {
-            _connection?.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
+            current = _connection;
         }
+
+        // Outside the lock: breaking a connection calls back into OnBroken, which takes it.
+        current?.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "the client was closed"));
 
         await _runLoop;
         EndSession(ZooKeeperState.Closed, KeeperState.Closed, "the client was closed");
@@ -221,13 +225,17 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private void SetState(ZooKeeperState next, long sessionId)
+    /// <param name="next">The new state.</param>
+    /// <param name="sessionId">The session it concerns.</param>
+    /// <param name="onlyWhileCurrent">When given, the change is made only while this is still the current connection,
+    /// so a connection that broke meanwhile cannot be reported as connected.</param>
+    private void SetState(ZooKeeperState next, long sessionId, ZooKeeperConnection? onlyWhileCurrent = null)
     {
         ZooKeeperState previous;
         lock (_lock)
         {
             previous = _state;
-            if (previous == next || previous == ZooKeeperState.Closed)
+            if (previous == next || previous == ZooKeeperState.Closed || (onlyWhileCurrent is not null && _connection != onlyWhileCurrent))
             {
                 return;
             }
@@ -336,6 +344,27 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         {
             _events.Post(() => watcher(fired));
         }
+    }
+
+    void IConnectionOwner.OnBroken(ZooKeeperConnection connection)
+    {
+        long sessionId;
+        lock (_lock)
+        {
+            if (_connection != connection)
+            {
+                return;
+            }
+
+            _connection = null;
+            sessionId = _session?.Id ?? 0;
+            if (_closeRequested)
+            {
+                return;
+            }
+        }
+
+        SetState(ZooKeeperState.Suspended, sessionId);
     }
 
     void IConnectionOwner.OnWatchReply(WatchRegistration watch, ErrorCode err)

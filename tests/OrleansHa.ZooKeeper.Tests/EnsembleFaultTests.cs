@@ -34,6 +34,9 @@ public sealed class EnsembleFaultTests(EnsembleZooKeeper zk) : IClassFixture<Ens
         foreach (Task<string> request in inFlight)
         {
             await Assert.ThrowsAsync<ConnectionLossException>(() => request.WaitAsync(Patience));
+
+            // Whoever has seen the loss never finds the client still claiming the dead connection.
+            Assert.NotEqual(victim.ClientPort, client.ConnectedServer?.Port);
         }
 
         await Poll.UntilAsync(

@@ -20,6 +20,12 @@ internal interface IConnectionOwner
 
     /// <summary>A reply to a request that carried a watch, just before the request completes.</summary>
     void OnWatchReply(WatchRegistration watch, ErrorCode err);
+
+    /// <summary>
+    /// The connection is breaking: called once, before the requests in flight are failed, so that no caller who
+    /// sees a connection loss can still find the client reporting itself connected.
+    /// </summary>
+    void OnBroken(ZooKeeperConnection connection);
 }
 
 /// <summary>
@@ -162,6 +168,7 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
 
         _stop.Cancel();
         _socket.Dispose();
+        _owner.OnBroken(this);
         FailInFlight();
     }
 
