@@ -5,6 +5,7 @@ using Orleans;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using OrleansHa.ZooKeeper;
+using OrleansHa.ZooKeeper.Recipes;
 
 namespace OrleansHa.Clustering.ZooKeeper;
 
@@ -57,16 +58,16 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
     public async Task InitializeMembershipTable(bool tryInitTableVersion)
     {
         ZooKeeperClient zk = await _zooKeeper.GetAsync();
-        await EnsurePathAsync(zk, ClusterPath);
+        await zk.EnsurePathAsync(ClusterPath);
 
         // Clients (tryInitTableVersion false) create it too: an empty table is a table at version 0 either way.
-        await CreateIfMissingAsync(zk, MembershipPath, MembershipRowSerializer.SerializeTableVersion(0));
+        await zk.CreateIfMissingAsync(MembershipPath, MembershipRowSerializer.SerializeTableVersion(0));
     }
 
     public async Task DeleteMembershipTableEntries(string clusterId)
     {
         ZooKeeperClient zk = await _zooKeeper.GetAsync();
-        await DeleteRecursiveAsync(zk, ZooKeeperPath.Combine(_rootPath, clusterId));
+        await zk.DeleteRecursiveAsync(ZooKeeperPath.Combine(_rootPath, clusterId));
     }
 
     public async Task<MembershipTableData> ReadAll()
@@ -182,49 +183,6 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
             : throw new ArgumentException($"'{etag}' is not an ETag of the ZooKeeper membership table (a znode version).", nameof(etag));
 
     private static string RowName(SiloAddress silo) => silo.ToParsableString();
-
-    private static async Task EnsurePathAsync(ZooKeeperClient zk, string path)
-    {
-        string current = string.Empty;
-        foreach (string segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            current += "/" + segment;
-            await CreateIfMissingAsync(zk, current, null);
-        }
-    }
-
-    private static async Task CreateIfMissingAsync(ZooKeeperClient zk, string path, byte[]? data)
-    {
-        try
-        {
-            await zk.CreateAsync(path, data);
-        }
-        catch (NodeExistsException)
-        {
-        }
-    }
-
-    private static async Task DeleteRecursiveAsync(ZooKeeperClient zk, string path)
-    {
-        NodeChildren children;
-        try
-        {
-            children = await zk.GetChildrenAsync(path);
-        }
-        catch (NoNodeException)
-        {
-            return;
-        }
-
-        await Task.WhenAll(children.Children.Select(child => DeleteRecursiveAsync(zk, ZooKeeperPath.Combine(path, child))));
-        try
-        {
-            await zk.DeleteAsync(path);
-        }
-        catch (NoNodeException)
-        {
-        }
-    }
 
     private string RowPath(SiloAddress silo) => ZooKeeperPath.Combine(MembershipPath, RowName(silo));
 

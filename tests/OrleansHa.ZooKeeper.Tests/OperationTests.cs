@@ -1,4 +1,5 @@
 using System.Text;
+using OrleansHa.ZooKeeper.Recipes;
 using OrleansHa.ZooKeeper.Tests.Infrastructure;
 
 namespace OrleansHa.ZooKeeper.Tests;
@@ -278,6 +279,25 @@ public sealed class OperationTests(StandaloneZooKeeper zk) : IClassFixture<Stand
         var creates = Enumerable.Range(0, 500).Select(_ => client.CreateAsync("/seq/n-", null, CreateMode.PersistentSequential)).ToList();
         string[] paths = await Task.WhenAll(creates);
         Assert.Equal(Enumerable.Range(0, 500).Select(i => $"/seq/n-{i:D10}"), paths);
+    }
+
+    [Fact]
+    public async Task Ensure_path_creates_missing_ancestors_and_recursive_delete_removes_a_subtree()
+    {
+        await using var client = await TestRoots.ConnectAsync(await zk.NewRootAsync());
+        await client.CreateAsync("/a", Bytes("kept"));
+        await client.EnsurePathAsync("/a/b/c");
+        await client.EnsurePathAsync("/a/b/c");
+        Assert.Equal("kept", Encoding.UTF8.GetString((await client.GetDataAsync("/a")).Data));
+        Assert.NotNull(await client.ExistsAsync("/a/b/c"));
+        Assert.False(await client.CreateIfMissingAsync("/a/b", null));
+
+        await client.CreateAsync("/a/b/c/leaf", null);
+        await client.CreateAsync("/a/b/sibling", null);
+        await client.DeleteRecursiveAsync("/a/b");
+        Assert.Null(await client.ExistsAsync("/a/b"));
+        Assert.NotNull(await client.ExistsAsync("/a"));
+        await client.DeleteRecursiveAsync("/a/b");
     }
 
     [Fact]
