@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using OrleansHa.TestSilo;
 using OrleansHa.Testing;
 using Orleans.TestingHost;
 using OrleansHa.ZooKeeper;
@@ -147,16 +148,5 @@ public sealed class ClusterTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<SiloStatus>> ReadStatusesAsync(ZooKeeperClient zk) => [.. (await ReadRowsAsync(zk)).Values];
 
-    private async Task<Dictionary<string, SiloStatus>> ReadRowsAsync(ZooKeeperClient zk)
-    {
-        string membership = $"/orleans-ha/{Cluster.Options.ClusterId}/membership";
-        var rows = new Dictionary<string, SiloStatus>(StringComparer.Ordinal);
-        foreach (string name in (await zk.GetChildrenAsync(membership)).Children)
-        {
-            byte[] data = (await zk.GetDataAsync(membership + "/" + name)).Data;
-            rows[name] = MembershipRowSerializer.Deserialize(data, membership + "/" + name).Status;
-        }
-
-        return rows;
-    }
+    private Task<Dictionary<string, SiloStatus>> ReadRowsAsync(ZooKeeperClient zk) => MembershipRows.ReadAsync(zk, Cluster.Options.ClusterId);
 }

@@ -13,7 +13,7 @@ namespace OrleansHa.Testing;
 /// </summary>
 /// <remarks>
 /// The JVM's stdout and stderr are appended to <see cref="LogPath"/>; every failure message carries its tail.
-/// No JVM outlives the .NET process: see <see cref="JvmRegistry"/>. Not thread-safe beyond what a test needs:
+/// No JVM outlives the .NET process: see <see cref="ChildProcesses"/>. Not thread-safe beyond what a test needs:
 /// do not start, kill or stop the same server from two threads at once.
 /// </remarks>
 public sealed class ZooKeeperServerProcess : IAsyncDisposable
@@ -152,7 +152,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
         Directory.CreateDirectory(server.DataDirectory);
         // For scripts/test, which deletes directories left behind by dead test hosts or by its own run.
         File.WriteAllText(Path.Combine(directory, "owner.pid"), string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}\n"));
-        File.WriteAllText(Path.Combine(directory, "run.id"), $"{JvmRegistry.RunId ?? "none"}\n");
+        File.WriteAllText(Path.Combine(directory, "run.id"), $"{ChildProcesses.RunId ?? "none"}\n");
         if (myId is int id)
         {
             File.WriteAllText(Path.Combine(server.DataDirectory, "myid"), string.Create(CultureInfo.InvariantCulture, $"{id}\n"));
@@ -203,7 +203,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
 
             var process = Process.Start(start)
                 ?? throw new InvalidOperationException($"Could not start the JVM for {Name}.");
-            JvmRegistry.Add(process);
+            ChildProcesses.Add(process);
             _process = process;
             _paused = false;
             _watchdog = StartWatchdog(process.Id);
@@ -489,8 +489,8 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
             "-XX:-UsePerfData",
             "-XX:+ExitOnOutOfMemoryError",
             "-Djava.net.preferIPv4Stack=true",
-            string.Create(CultureInfo.InvariantCulture, $"-D{JvmRegistry.OwnerProperty}={Environment.ProcessId}"),
-            $"-D{JvmRegistry.RunProperty}={JvmRegistry.RunId ?? "none"}",
+            string.Create(CultureInfo.InvariantCulture, $"-D{ChildProcesses.OwnerProperty}={Environment.ProcessId}"),
+            $"-D{ChildProcesses.RunProperty}={ChildProcesses.RunId ?? "none"}",
             $"-Dorg.slf4j.simpleLogger.defaultLogLevel={Settings.LogLevel}",
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
@@ -552,7 +552,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
     {
         if (_process is { } process)
         {
-            JvmRegistry.Remove(process);
+            ChildProcesses.Remove(process);
             process.Dispose();
             _process = null;
         }

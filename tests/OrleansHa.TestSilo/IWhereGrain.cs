@@ -1,6 +1,6 @@
-namespace OrleansHa.Clustering.ZooKeeper.ClusterTests;
+namespace OrleansHa.TestSilo;
 
-/// <summary>A grain that says where it lives, to see activations move when a silo dies.</summary>
+/// <summary>A grain that says which silo it lives on, to see activations move when a silo dies.</summary>
 public interface IWhereGrain : IGrainWithIntegerKey
 {
     Task<string> GetSiloAsync();

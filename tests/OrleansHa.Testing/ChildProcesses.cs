@@ -4,12 +4,12 @@ using System.Diagnostics;
 namespace OrleansHa.Testing;
 
 /// <summary>
-/// Every JVM this process started, so none outlives it: they are killed on <see cref="AppDomain.ProcessExit"/>.
+/// Every child process (ZooKeeper JVMs, test silos) this process started, so none outlives it: they are killed on <see cref="AppDomain.ProcessExit"/>.
 /// A process that dies without running that event is covered by a watchdog per JVM (see
 /// <see cref="ZooKeeperServerProcess"/>) and by the <c>-Dorleansha.test.owner=&lt;pid&gt;</c> and
 /// <c>-Dorleansha.test.run=&lt;id&gt;</c> markers that scripts/test uses to kill leftovers.
 /// </summary>
-internal static class JvmRegistry
+internal static class ChildProcesses
 {
     /// <summary>Name of the JVM system property that carries the PID of the owning .NET process.</summary>
     internal const string OwnerProperty = "orleansha.test.owner";
