@@ -1,0 +1,6 @@
+namespace OrleansHa.Node;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
