@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans;
+using OrleansHa.ZooKeeper;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using OrleansHa.Clustering.ZooKeeper;
@@ -40,7 +41,7 @@ Console.WriteLine(FormattableString.Invariant($"ratio default/test detection (p5
 static async Task TableLatencyAsync(string connectionString, int rows)
 {
     var options = Options.Create(new ZooKeeperClusteringOptions { ConnectionString = connectionString });
-    await using var shared = new SharedZooKeeperClient(options, NullLoggerFactory.Instance);
+    await using var shared = new SharedZooKeeperClient(options.Value.ToClientOptions(NullLoggerFactory.Instance));
     var table = new ZooKeeperMembershipTable(
         shared, options, Options.Create(new ClusterOptions { ClusterId = "latency-" + Guid.NewGuid().ToString("N")[..8] }), NullLogger<ZooKeeperMembershipTable>.Instance);
     IMembershipTable api = table;
@@ -129,7 +130,7 @@ static async Task<(double FormMs, double DeadMs)> FormAndKillAsync(string zooKee
 static async Task PollRowsAsync(string zooKeeper, string clusterId, Func<Dictionary<string, SiloStatus>, bool> condition)
 {
     var options = Options.Create(new ZooKeeperClusteringOptions { ConnectionString = zooKeeper });
-    await using var shared = new SharedZooKeeperClient(options, NullLoggerFactory.Instance);
+    await using var shared = new SharedZooKeeperClient(options.Value.ToClientOptions(NullLoggerFactory.Instance));
     IMembershipTable table = new ZooKeeperMembershipTable(
         shared, options, Options.Create(new ClusterOptions { ClusterId = clusterId }), NullLogger<ZooKeeperMembershipTable>.Instance);
     await table.InitializeMembershipTableAsync(false);

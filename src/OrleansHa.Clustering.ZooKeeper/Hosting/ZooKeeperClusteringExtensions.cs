@@ -1,8 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Messaging;
 using Orleans.Runtime.MembershipService;
 using OrleansHa.Clustering.ZooKeeper;
+using OrleansHa.ZooKeeper;
 
 namespace Orleans.Hosting;
 
@@ -33,7 +37,7 @@ public static class ZooKeeperClusteringExtensions
         AddShared(builder.Services);
         builder.Services.AddSingleton<IGatewayListProvider, ZooKeeperGatewayListProvider>();
         builder.Services.AddOptions<GatewayOptions>()
-            .Configure<Microsoft.Extensions.Options.IOptions<ZooKeeperClusteringOptions>>(
+            .Configure<IOptions<ZooKeeperClusteringOptions>>(
                 (gateway, zooKeeper) => gateway.GatewayListRefreshPeriod = zooKeeper.Value.GatewayListRefreshPeriod);
         return builder;
     }
@@ -44,7 +48,9 @@ public static class ZooKeeperClusteringExtensions
 
     private static void AddShared(IServiceCollection services)
     {
-        services.AddSingleton<SharedZooKeeperClient>();
+        // TryAdd: a host that already made the process's shared session (the node does) keeps it for membership too.
+        services.TryAddSingleton(sp => new SharedZooKeeperClient(
+            sp.GetRequiredService<IOptions<ZooKeeperClusteringOptions>>().Value.ToClientOptions(sp.GetRequiredService<ILoggerFactory>())));
         services.AddSingleton<ZooKeeperMembershipTable>();
         services.AddSingleton<IConfigurationValidator, ZooKeeperClusteringOptionsValidator>();
     }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using OrleansHa.ZooKeeper;
+
 namespace OrleansHa.Clustering.ZooKeeper;
 
 /// <summary>Where and how the membership table lives in ZooKeeper.</summary>
@@ -25,4 +28,13 @@ public sealed class ZooKeeperClusteringOptions
     /// too slow to follow a failover). Sets <c>GatewayOptions.GatewayListRefreshPeriod</c>. Default 5 s.
     /// </summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The ZooKeeper client options these clustering options ask for.</summary>
+    internal ZooKeeperClientOptions ToClientOptions(ILoggerFactory loggerFactory) => new()
+    {
+        ConnectionString = ConnectionString,
+        SessionTimeout = SessionTimeout,
+        ConnectTimeout = ConnectTimeout,
+        LoggerFactory = loggerFactory,
+    };
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans;
+using OrleansHa.ZooKeeper;
 using Orleans.Configuration;
 using Orleans.Messaging;
 
@@ -53,7 +54,7 @@ internal sealed class MembershipTableHandle : IAsyncDisposable
             ClusterId = clusterId ?? scope.ClusterId,
             ServiceId = "conformance",
         });
-        var shared = new SharedZooKeeperClient(options, NullLoggerFactory.Instance);
+        var shared = new SharedZooKeeperClient(options.Value.ToClientOptions(NullLoggerFactory.Instance));
         var table = new ZooKeeperMembershipTable(shared, options, cluster, NullLogger<ZooKeeperMembershipTable>.Instance);
         var handle = new MembershipTableHandle(scope, shared, table);
         if (initialize)

@@ -1,19 +1,18 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using OrleansHa.ZooKeeper;
-
-namespace OrleansHa.Clustering.ZooKeeper;
+namespace OrleansHa.ZooKeeper;
 
 /// <summary>
-/// The one long-lived ZooKeeper session of a process, shared by the membership table and the gateway list provider
-/// (not a session per call). It rides through reconnects; when it is lost the client makes a new one by itself,
-/// and since membership rows are persistent znodes the table keeps working.
+/// The one long-lived ZooKeeper session of a process, shared by everything in it (membership, gateways, master
+/// election) instead of a session per use. It rides through reconnects; when the session is lost the client makes a
+/// new one by itself.
 /// </summary>
-internal sealed class SharedZooKeeperClient(IOptions<ZooKeeperClusteringOptions> options, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class SharedZooKeeperClient(ZooKeeperClientOptions options) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ZooKeeperClient? _client;
     private bool _disposed;
+
+    /// <summary>The connection string this connects to.</summary>
+    public string ConnectionString => options.ConnectionString;
 
     /// <summary>The connected client; the first call connects (failing after the connect timeout, naming the connection string).</summary>
     public async ValueTask<ZooKeeperClient> GetAsync(CancellationToken cancellationToken = default)
@@ -29,17 +28,7 @@ internal sealed class SharedZooKeeperClient(IOptions<ZooKeeperClusteringOptions>
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_client is null)
             {
-                ZooKeeperClusteringOptions value = options.Value;
-                ZooKeeperClient client = await ZooKeeperClient.ConnectAsync(
-                    new ZooKeeperClientOptions
-                    {
-                        ConnectionString = value.ConnectionString,
-                        SessionTimeout = value.SessionTimeout,
-                        ConnectTimeout = value.ConnectTimeout,
-                        LoggerFactory = loggerFactory,
-                    },
-                    cancellationToken);
-                Volatile.Write(ref _client, client);
+                Volatile.Write(ref _client, await ZooKeeperClient.ConnectAsync(options, cancellationToken));
             }
 
             return _client;
