@@ -1,0 +1,143 @@
+namespace OrleansHa.Node.Configuration;
+
+/// <summary>The node's configuration keys, verbatim from the seed and Dremio's dremio.conf.</summary>
+internal static class NodeConfigurationKeys
+{
+    public const string PathsLocal = "paths.local";
+    public const string PathsDb = "paths.db";
+    public const string PathsDist = "paths.dist";
+    public const string ZooKeeper = "zookeeper";
+    public const string SessionTimeout = "zk.client.session.timeout";
+    public const string CoordinatorEnabled = "services.coordinator.enabled";
+    public const string MasterEnabled = "services.coordinator.master.enabled";
+    public const string EmbeddedZooKeeperEnabled = "services.coordinator.master.embedded-zookeeper.enabled";
+    public const string EmbeddedZooKeeperPort = "services.coordinator.master.embedded-zookeeper.port";
+    public const string WebPort = "services.coordinator.web.port";
+    public const string ClientEndpointPort = "services.coordinator.client-endpoint.port";
+    public const string FabricPort = "services.fabric.port";
+    public const string ExecutorEnabled = "services.executor.enabled";
+    public const string ClusterId = "cluster.id";
+    public const string NodeName = "node.name";
+    public const string NodeAddress = "node.address";
+}
+
+/// <summary>
+/// The reference configuration every node file is merged over (as Dremio merges dremio.conf over its reference.conf),
+/// and the set of known keys that typo checking and environment variable names are matched against.
+/// </summary>
+internal static class NodeConfigurationSchema
+{
+    /// <summary>
+    /// The defaults. They are resolved together with the user's file, so <c>${paths.local}</c> here follows the user's
+    /// <c>paths.local</c>. <c>node.name</c> defaults to the machine name, added by <see cref="Reference"/>.
+    /// </summary>
+    public const string ReferenceText = """
+        paths.local = "/tmp/orleans-ha"
+        paths.db = ${paths.local}"/db"
+        paths.dist = ${paths.local}"/dist"
+
+        zookeeper = "localhost:2181"
+        zk.client.session.timeout = 10000
+
+        services.coordinator.enabled = true
+        services.coordinator.master.enabled = true
+        services.coordinator.master.embedded-zookeeper.enabled = true
+        services.coordinator.master.embedded-zookeeper.port = 2181
+        services.coordinator.web.port = 9047
+        services.coordinator.client-endpoint.port = 31010
+        services.fabric.port = 45678
+        services.executor.enabled = true
+
+        cluster.id = "orleans-ha"
+        node.address = "127.0.0.1"
+        """;
+
+    /// <summary>
+    /// Top-level keys whose every key must be known: a typo under them is an error, not a silently ignored setting.
+    /// Other top-level keys are left alone for other readers of the configuration.
+    /// </summary>
+    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node"];
+
+    /// <summary>Every known key that holds a value.</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        NodeConfigurationKeys.PathsLocal,
+        NodeConfigurationKeys.PathsDb,
+        NodeConfigurationKeys.PathsDist,
+        NodeConfigurationKeys.ZooKeeper,
+        NodeConfigurationKeys.SessionTimeout,
+        NodeConfigurationKeys.CoordinatorEnabled,
+        NodeConfigurationKeys.MasterEnabled,
+        NodeConfigurationKeys.EmbeddedZooKeeperEnabled,
+        NodeConfigurationKeys.EmbeddedZooKeeperPort,
+        NodeConfigurationKeys.WebPort,
+        NodeConfigurationKeys.ClientEndpointPort,
+        NodeConfigurationKeys.FabricPort,
+        NodeConfigurationKeys.ExecutorEnabled,
+        NodeConfigurationKeys.ClusterId,
+        NodeConfigurationKeys.NodeName,
+        NodeConfigurationKeys.NodeAddress,
+    ];
+
+    /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>
+    public static IReadOnlySet<string> Objects { get; } = Keys
+        .SelectMany(key => Enumerable.Range(1, key.Count(c => c == '.')).Select(n => string.Join('.', key.Split('.')[..n])))
+        .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The defaults as an unresolved tree, with <c>node.name</c> set to <paramref name="machineName"/>.</summary>
+    public static ConfigObject Reference(string machineName)
+    {
+        ConfigObject reference = HoconParser.ParseDocument(ReferenceText, ConfigOrigin.Defaults);
+        ConfigObject nodeName = ConfigObject.Nest(
+            ["node", "name"], ConfigScalar.String(machineName, ConfigOrigin.Defaults), ConfigOrigin.Defaults);
+        return ConfigObject.Merge(reference, nodeName);
+    }
+
+    /// <summary>The known key closest to <paramref name="key"/>, when it is close enough to be a likely typo.</summary>
+    public static string? Suggest(string key)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (string candidate in Keys.Concat(Objects))
+        {
+            int distance = EditDistance(key, candidate);
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+
+        return bestDistance <= Math.Max(1, Math.Min(3, key.Length / 4)) ? best : null;
+    }
+
+    /// <summary>Edits (insert, delete, substitute, swap two neighbours) that turn <paramref name="a"/> into <paramref name="b"/>.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (int j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}
