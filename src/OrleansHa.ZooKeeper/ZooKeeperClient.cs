@@ -108,6 +108,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         }
     }
 
+    /// <summary>
+    /// How long since anything arrived from the ensemble. A process that was stopped (SIGSTOP, a long GC pause) sees
+    /// this large at once on waking, before its connection has noticed anything: leaders check it before acting.
+    /// </summary>
+    public TimeSpan SinceLastHeard => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
+
     /// <summary>The parsed connection string, chroot included.</summary>
     public ConnectionString ConnectionString => _connectionString;
 

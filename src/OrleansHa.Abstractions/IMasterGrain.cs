@@ -1,0 +1,28 @@
+namespace OrleansHa.Abstractions;
+
+/// <summary>
+/// The active master-coordinator. Its key is the epoch (fencing token) of the tenure it belongs to: a new master is
+/// a new grain, so callers never wait on the old master's silo, and a call addressed to an old epoch is refused as
+/// stale. It activates only on the silo that holds that epoch.
+/// </summary>
+public interface IMasterGrain : IGrainWithIntegerKey
+{
+    /// <summary>Who is master, since when.</summary>
+    Task<MasterInfo> GetInfoAsync();
+
+    /// <summary>Creates a space in the catalog.</summary>
+    /// <exception cref="CatalogException">It exists already, or the name is invalid.</exception>
+    Task CreateSpaceAsync(string name);
+
+    /// <summary>Drops a space and its entries.</summary>
+    Task DropSpaceAsync(string name);
+
+    Task<IReadOnlyList<string>> ListSpacesAsync();
+
+    /// <summary>Writes an entry; with <paramref name="expectedVersion"/>, only if the entry has that version (0: absent). Returns the new version.</summary>
+    Task<long> PutEntryAsync(string space, string key, string value, long? expectedVersion);
+
+    Task<CatalogEntry?> GetEntryAsync(string space, string key);
+
+    Task<IReadOnlyList<CatalogEntry>> ListEntriesAsync(string space);
+}

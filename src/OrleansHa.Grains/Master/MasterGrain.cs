@@ -1,0 +1,89 @@
+using OrleansHa.Abstractions;
+using OrleansHa.Grains.Election;
+using OrleansHa.Grains.Storage;
+
+namespace OrleansHa.Grains.Master;
+
+/// <summary>
+/// The active master for one epoch: serves the catalog from the metadata store it holds. It activates only on the
+/// silo whose election holds its epoch, and refuses every call once the tenure is over or in doubt.
+/// </summary>
+[MasterPlacement]
+internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _ = CurrentTenure();
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public Task<MasterInfo> GetInfoAsync() => Task.FromResult(CurrentTenure().Info);
+
+    public Task CreateSpaceAsync(string name) => Write(store => store.CreateSpace(name));
+
+    public Task DropSpaceAsync(string name) => Write(store => store.DropSpace(name));
+
+    public Task<IReadOnlyList<string>> ListSpacesAsync() => Read(store => store.ListSpaces());
+
+    public Task<long> PutEntryAsync(string space, string key, string value, long? expectedVersion) =>
+        Write(store => store.PutEntry(space, key, value, expectedVersion));
+
+    public Task<CatalogEntry?> GetEntryAsync(string space, string key) => Read(store => store.GetEntry(space, key));
+
+    public Task<IReadOnlyList<CatalogEntry>> ListEntriesAsync(string space) => Read(store => store.ListEntries(space));
+
+    private Tenure CurrentTenure()
+    {
+        long epoch = this.GetPrimaryKeyLong();
+        Tenure? tenure = election.Current;
+        if (tenure is null || tenure.Epoch != epoch)
+        {
+            // Deactivate: this grain identity can never serve again on this silo.
+            DeactivateOnIdle();
+            throw new NoActiveMasterException($"This silo does not hold epoch {epoch} (it holds {tenure?.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}); read the active master again.");
+        }
+
+        return tenure;
+    }
+
+    private Task<T> Read<T>(Func<MetadataStore, T> read) => Task.FromResult(Guarded(read));
+
+    private Task<bool> Write(Action<MetadataStore> write) => Task.FromResult(Guarded(store =>
+    {
+        write(store);
+        return true;
+    }));
+
+    private Task<T> Write<T>(Func<MetadataStore, T> write) => Task.FromResult(Guarded(write));
+
+    /// <summary>Runs against the store only while the tenure is writable; the store's errors become catalog errors.</summary>
+    private T Guarded<T>(Func<MetadataStore, T> action)
+    {
+        Tenure tenure = CurrentTenure();
+        if (!tenure.IsWritable)
+        {
+            throw new NoActiveMasterException($"The master of epoch {tenure.Epoch} is in doubt (its ZooKeeper connection is down); retry shortly.");
+        }
+
+        try
+        {
+            return action(tenure.Store);
+        }
+        catch (CatalogConflictException ex)
+        {
+            throw new CatalogException(CatalogError.Conflict, ex.Message);
+        }
+        catch (CatalogNotFoundException ex)
+        {
+            throw new CatalogException(CatalogError.NotFound, ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CatalogException(CatalogError.Invalid, ex.Message);
+        }
+        catch (StaleEpochException ex)
+        {
+            throw new NoActiveMasterException($"The master of epoch {tenure.Epoch} has been superseded: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using OrleansHa.Abstractions;
+using OrleansHa.Grains.Election;
+using OrleansHa.ZooKeeper;
+
+namespace OrleansHa.Node.Http;
+
+/// <summary>The node's REST API: Dremio's server_status, the cluster view, and the first slice of the catalog.</summary>
+internal static class NodeEndpoints
+{
+    public static void MapNodeEndpoints(this WebApplication app, string clusterRoot)
+    {
+        // Open, as in Dremio: load balancers and operators poll it.
+        app.MapGet("/apiv2/server_status", (ActiveMasterWatcher watcher) => watcher.Current is null
+            ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json("OK"));
+
+        app.MapGet("/api/v3/cluster", async (ActiveMasterWatcher watcher, IClusterMembershipService membership, ISiloMetadataCache metadata, SharedZooKeeperClient zooKeeper, CancellationToken ct) =>
+        {
+            var nodes = membership.CurrentSnapshot.Members.Values
+                .Where(m => m.Status is not SiloStatus.Dead)
+                .Select(m =>
+                {
+                    SiloMetadata data = metadata.GetSiloMetadata(m.SiloAddress);
+                    return new
+                    {
+                        name = data.Metadata.GetValueOrDefault("orleans-ha.node") ?? m.Name,
+                        address = m.SiloAddress.ToParsableString(),
+                        roles = (data.Metadata.GetValueOrDefault(NodeHost.RolesMetadataKey) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        status = m.Status.ToString(),
+                        web = data.Metadata.GetValueOrDefault("orleans-ha.web"),
+                    };
+                })
+                .OrderBy(n => n.name, StringComparer.Ordinal)
+                .ToList();
+            MasterInfo? active = watcher.Current;
+            IReadOnlyList<string> standbys = [];
+            try
+            {
+                ZooKeeperClient zk = await zooKeeper.GetAsync(ct);
+                standbys = (await zk.GetChildrenAsync(clusterRoot + "/master/candidates", cancellationToken: ct)).Children;
+            }
+            catch (NoNodeException)
+            {
+            }
+
+            return Results.Json(new
+            {
+                nodes,
+                master = active is null ? null : new { node = active.NodeName, epoch = active.Epoch, since = active.Since, silo = active.SiloAddress, web = active.WebUrl },
+                standbys = standbys.Order(StringComparer.Ordinal),
+            });
+        });
+
+        RouteGroupBuilder catalog = app.MapGroup("/api/v3/catalog");
+        catalog.MapGet("/spaces", (MasterClient master, CancellationToken ct) =>
+            Answer(() => master.ReadAsync(m => m.ListSpacesAsync(), ct)));
+        catalog.MapPost("/spaces", (SpaceRequest request, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.CreateSpaceAsync(request.Name ?? string.Empty), ct);
+                return new { name = request.Name };
+            }, StatusCodes.Status201Created));
+        catalog.MapDelete("/spaces/{space}", (string space, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.DropSpaceAsync(space), ct);
+                return new { name = space };
+            }));
+        catalog.MapGet("/spaces/{space}/entries", (string space, MasterClient master, CancellationToken ct) =>
+            Answer(() => master.ReadAsync(m => m.ListEntriesAsync(space), ct)));
+        catalog.MapGet("/spaces/{space}/entries/{key}", async (string space, string key, MasterClient master, CancellationToken ct) =>
+        {
+            IResult result = await Answer(() => master.ReadAsync(m => m.GetEntryAsync(space, key), ct));
+            return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
+        });
+        catalog.MapPut("/spaces/{space}/entries/{key}", (string space, string key, EntryRequest request, MasterClient master, CancellationToken ct) =>
+            Answer(async () => new { version = await master.WriteAsync(m => m.PutEntryAsync(space, key, request.Value ?? string.Empty, request.ExpectedVersion), ct) }));
+    }
+
+    /// <summary>Maps the master's typed errors to HTTP statuses with a message that says what was wrong.</summary>
+    private static async Task<IResult> Answer<T>(Func<Task<T>> call, int successStatus = StatusCodes.Status200OK)
+    {
+        try
+        {
+            T value = await call();
+            return Results.Json(value, statusCode: successStatus);
+        }
+        catch (NoActiveMasterException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+        catch (CatalogException ex)
+        {
+            return Problem(
+                ex.Error switch
+                {
+                    CatalogError.NotFound => StatusCodes.Status404NotFound,
+                    CatalogError.Conflict => StatusCodes.Status409Conflict,
+                    _ => StatusCodes.Status400BadRequest,
+                },
+                ex.Message);
+        }
+    }
+
+    private static IResult Problem(int status, string message) => Results.Json(new { errorMessage = message }, statusCode: status);
+
+    private sealed record SpaceRequest(string? Name);
+
+    private sealed record EntryRequest(string? Value, long? ExpectedVersion);
+}
