@@ -1,0 +1,118 @@
+using OrleansHa.Testing;
+
+namespace OrleansHa.Node.Tests.Failover;
+
+/// <summary>
+/// Failover with real node processes, a real ensemble and a real shared paths.db: what operators and users are
+/// promised under SIGKILL, SIGSTOP and member loss.
+/// </summary>
+public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+{
+    private const int LostMastershipExitCode = 3;
+    private NodeCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        await zk.HealAsync();
+        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Sigkill_of_the_master_hands_over_to_a_standby_and_loses_no_acknowledged_write()
+    {
+        NodeProcess first = await _cluster.StartAsync("m1");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
+        NodeProcess second = await _cluster.StartAsync("m2");
+        NodeProcess coordinator = await _cluster.StartAsync("c1", master: false);
+        NodeProcess master = before.Master == "m1" ? first : second;
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Standbys.Contains(master == first ? "m2" : "m1"), TimeSpan.FromSeconds(30), "the standby to register");
+
+        await NodeCluster.CreateSpaceAsync(coordinator, "sales");
+        for (int i = 0; i < 20; i++)
+        {
+            await NodeCluster.PutAsync(coordinator, "sales", $"k{i}", $"v{i}");
+        }
+
+        DateTimeOffset killedAt = DateTimeOffset.UtcNow;
+        await master.KillAsync();
+
+        NodeProcess standby = master == first ? second : first;
+        ClusterView after = await NodeCluster.WaitForMasterAsync(coordinator, not: master.Name, afterEpoch: before.Epoch);
+        Assert.Equal(standby.Name, after.Master);
+        foreach (NodeProcess survivor in new[] { standby, coordinator })
+        {
+            await Poll.UntilAsync(async () => await survivor.ServerStatusAsync() == 200, TimeSpan.FromSeconds(30), $"server_status 200 on {survivor.Name}");
+        }
+
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal($"v{i}", await NodeCluster.GetAsync(coordinator, "sales", $"k{i}"));
+        }
+
+        // The killed node, restarted, finds the lock held and waits as a standby.
+        NodeProcess restarted = await _cluster.StartAsync(master.Name);
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Standbys.Contains(master.Name), TimeSpan.FromSeconds(30), "the restarted node to stand by");
+        Assert.Equal(after.Epoch, (await NodeCluster.ViewAsync(restarted)).Epoch);
+        _cluster.AssertTenuresNeverOverlap(new Dictionary<long, DateTimeOffset> { [before.Epoch] = killedAt });
+    }
+
+    [Fact]
+    public async Task A_master_stopped_past_its_session_timeout_fences_itself_on_waking_and_a_standby_takes_over()
+    {
+        NodeProcess first = await _cluster.StartAsync("m1");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
+        NodeProcess second = await _cluster.StartAsync("m2");
+        NodeProcess master = before.Master == "m1" ? first : second;
+        NodeProcess standby = master == first ? second : first;
+        await NodeCluster.CreateSpaceAsync(standby, "s");
+        await NodeCluster.PutAsync(standby, "s", "before", "acknowledged");
+
+        master.Pause();
+        try
+        {
+            // The ensemble expires the silent master's session; the standby still waits on the lock it holds.
+            await Poll.UntilAsync(async () => await standby.ServerStatusAsync() == 503, TimeSpan.FromSeconds(30), "server_status 503 once the stopped master's session expired");
+            Assert.Null((await NodeCluster.ViewAsync(standby)).Master);
+        }
+        finally
+        {
+            master.Resume();
+        }
+
+        Assert.Equal(LostMastershipExitCode, await master.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(master.Lines, l => l.Contains("FENCED", StringComparison.Ordinal));
+        ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch);
+        Assert.Equal(standby.Name, after.Master);
+        Assert.Equal("acknowledged", await NodeCluster.GetAsync(standby, "s", "before"));
+        _cluster.AssertTenuresNeverOverlap();
+    }
+
+    [Fact]
+    public async Task Losing_a_standby_or_one_zookeeper_server_causes_no_failover()
+    {
+        NodeProcess first = await _cluster.StartAsync("m1");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
+        NodeProcess second = await _cluster.StartAsync("m2");
+        NodeProcess master = before.Master == "m1" ? first : second;
+        NodeProcess standby = master == first ? second : first;
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(master)).Standbys.Contains(standby.Name), TimeSpan.FromSeconds(30), "the standby to register");
+
+        await standby.KillAsync();
+        await zk.Ensemble.Servers[0].KillAsync();
+
+        // The master keeps serving through both losses, under the same epoch.
+        await NodeCluster.CreateSpaceAsync(master, "still");
+        for (int i = 0; i < 10; i++)
+        {
+            await NodeCluster.PutAsync(master, "still", $"k{i}", "v");
+            Assert.Equal(before.Epoch, (await NodeCluster.ViewAsync(master)).Epoch);
+        }
+
+        await Poll.UntilAsync(async () => !(await NodeCluster.ViewAsync(master)).Standbys.Contains(standby.Name), TimeSpan.FromSeconds(30), "the dead standby to leave the list");
+        Assert.Equal(before.Epoch, (await NodeCluster.ViewAsync(master)).Epoch);
+        Assert.Equal(200, await master.ServerStatusAsync());
+        Assert.False(master.HasExited);
+    }
+}

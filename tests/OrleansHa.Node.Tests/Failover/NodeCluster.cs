@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansHa.Testing;
+
+namespace OrleansHa.Node.Tests.Failover;
+
+/// <summary>
+/// Real node processes of one cluster on a real ZooKeeper ensemble, sharing one <c>paths.db</c> in a fresh temp
+/// directory: start, find the master, write and read the catalog over REST, and check the tenure log.
+/// </summary>
+internal sealed class NodeCluster : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly string _zooKeeper;
+    private readonly List<NodeProcess> _all = [];
+
+    public NodeCluster(string zooKeeper)
+    {
+        _zooKeeper = zooKeeper;
+        ClusterId = "c-" + Guid.NewGuid().ToString("N")[..10];
+        Root = Path.Combine(Path.GetTempPath(), "orleansha-nodes", ClusterId);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string ClusterId { get; }
+
+    public string Root { get; }
+
+    public string SharedDb => Path.Combine(Root, "shared-db");
+
+    /// <summary>Every node process started, including those killed or restarted, for the tenure log.</summary>
+    public IReadOnlyList<NodeProcess> AllProcesses => _all;
+
+    /// <summary>Starts a node of this cluster and waits until it serves HTTP.</summary>
+    public async Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings)
+    {
+        NodeProcess node = NodeProcess.Start(name, Path.Combine(Root, name),
+        [
+            $"zookeeper={_zooKeeper}",
+            $"cluster.id={ClusterId}",
+            $"paths.db={SharedDb}",
+            "zk.client.session.timeout=4000",
+            $"services.coordinator.master.enabled={(master ? "true" : "false")}",
+            .. settings,
+        ]);
+        _all.Add(node);
+        await node.WaitUntilServingAsync();
+        return node;
+    }
+
+    /// <summary>The cluster view as <paramref name="via"/> reports it.</summary>
+    public static async Task<ClusterView> ViewAsync(NodeProcess via)
+    {
+        using JsonDocument json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(via.WebUrl + "/api/v3/cluster")));
+        JsonElement master = json.RootElement.GetProperty("master");
+        return new ClusterView(
+            master.ValueKind == JsonValueKind.Null ? null : master.GetProperty("node").GetString(),
+            master.ValueKind == JsonValueKind.Null ? 0 : master.GetProperty("epoch").GetInt64(),
+            [.. json.RootElement.GetProperty("standbys").EnumerateArray().Select(s => s.GetString()!)],
+            [.. json.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()!)]);
+    }
+
+    /// <summary>Waits until <paramref name="via"/> reports an active master other than <paramref name="not"/>.</summary>
+    public static async Task<ClusterView> WaitForMasterAsync(NodeProcess via, string? not = null, long afterEpoch = 0)
+    {
+        ClusterView? view = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                view = await ViewAsync(via);
+                return view.Master is not null && view.Master != not && view.Epoch > afterEpoch;
+            },
+            TimeSpan.FromSeconds(60),
+            $"{via.Name} to report an active master{(not is null ? string.Empty : " other than " + not)}");
+        return view!;
+    }
+
+    public static async Task CreateSpaceAsync(NodeProcess via, string space)
+    {
+        using HttpResponseMessage response = await Http.PostAsJsonAsync(new Uri(via.WebUrl + "/api/v3/catalog/spaces"), new { name = space });
+        await EnsureAsync(response, "create space " + space);
+    }
+
+    public static async Task<long> PutAsync(NodeProcess via, string space, string key, string value)
+    {
+        using HttpResponseMessage response = await Http.PutAsJsonAsync(new Uri($"{via.WebUrl}/api/v3/catalog/spaces/{space}/entries/{key}"), new { value });
+        await EnsureAsync(response, $"put {space}/{key}");
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("version").GetInt64();
+    }
+
+    public static async Task<string?> GetAsync(NodeProcess via, string space, string key)
+    {
+        using HttpResponseMessage response = await Http.GetAsync(new Uri($"{via.WebUrl}/api/v3/catalog/spaces/{space}/entries/{key}"));
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureAsync(response, $"get {space}/{key}");
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("value").GetString();
+    }
+
+    /// <summary>
+    /// Reads every node's TENURE lines and asserts the invariant: epochs of acting masters only grow, and a tenure
+    /// starts only after the one before it ended (or its process was killed).
+    /// </summary>
+    public void AssertTenuresNeverOverlap(IReadOnlyDictionary<long, DateTimeOffset>? killedAt = null)
+    {
+        var tenures = TenureLog.Read(_all);
+        Assert.NotEmpty(tenures);
+        for (int i = 1; i < tenures.Count; i++)
+        {
+            TenureLog.Tenure previous = tenures[i - 1];
+            TenureLog.Tenure next = tenures[i];
+            Assert.True(next.Epoch > previous.Epoch, $"epoch {next.Epoch} on {next.Node} follows epoch {previous.Epoch}");
+            DateTimeOffset? previousEnd = previous.End ?? killedAt?.GetValueOrDefault(previous.Epoch);
+            Assert.True(previousEnd is not null, $"epoch {previous.Epoch} on {previous.Node} never ended, yet epoch {next.Epoch} started");
+            Assert.True(next.Start >= previousEnd, $"epoch {next.Epoch} started at {next.Start:O}, before epoch {previous.Epoch} ended at {previousEnd:O}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_all.Select(n => n.DisposeAsync().AsTask()));
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            string body = await response.Content.ReadAsStringAsync();
+            throw new HttpRequestException(string.Create(CultureInfo.InvariantCulture, $"{what}: {(int)response.StatusCode} {body}"));
+        }
+    }
+}
+
+internal sealed record ClusterView(string? Master, long Epoch, IReadOnlyList<string> Standbys, IReadOnlyList<string> Nodes);
