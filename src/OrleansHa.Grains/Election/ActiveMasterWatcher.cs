@@ -15,12 +15,23 @@ public sealed partial class ActiveMasterWatcher(SharedZooKeeperClient zooKeeper,
 {
     private readonly MasterPaths _paths = new(options.Value.ClusterRoot);
     private volatile MasterInfo? _current;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The active master as last read, or null while none is registered.</summary>
     public MasterInfo? Current => _current;
 
     /// <summary>Raised (off the I/O loop) when the active master changes.</summary>
     public event Action<MasterInfo?>? Changed;
+
+    /// <summary>
+    /// Completes once the active master is no longer the one of <paramref name="epoch"/>: a caller waiting on that
+    /// master can give up on it then, instead of waiting for Orleans to declare its silo dead.
+    /// </summary>
+    public Task WaitForChangeFromAsync(long epoch, CancellationToken cancellationToken = default)
+    {
+        Task changed = Volatile.Read(ref _changed).Task;
+        return _current?.Epoch == epoch ? changed.WaitAsync(cancellationToken) : Task.CompletedTask;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,6 +82,7 @@ public sealed partial class ActiveMasterWatcher(SharedZooKeeperClient zooKeeper,
         }
 
         _current = read;
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         LogChanged(logger, read?.Epoch ?? 0, read?.NodeName ?? "(none)");
         Changed?.Invoke(read);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime.Hosting;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Master;
 
@@ -22,6 +23,7 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<MasterElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
         builder.Services.AddPlacementDirector<MasterPlacementStrategy, MasterPlacementDirector>();
+        builder.AddGrainDirectory(MasterGrainDirectory.Name, (sp, _) => ActivatorUtilities.CreateInstance<MasterGrainDirectory>(sp));
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Orleans.GrainDirectory;
 using OrleansHa.Abstractions;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Storage;
@@ -9,6 +10,7 @@ namespace OrleansHa.Grains.Master;
 /// silo whose election holds its epoch, and refuses every call once the tenure is over or in doubt.
 /// </summary>
 [MasterPlacement]
+[GrainDirectory(GrainDirectoryName = MasterGrainDirectory.Name)]
 internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)

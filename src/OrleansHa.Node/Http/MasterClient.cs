@@ -43,7 +43,16 @@ internal sealed class MasterClient(IGrainFactory grains, ActiveMasterWatcher wat
             try
             {
                 MasterInfo active = watcher.Current ?? throw new NoActiveMasterException();
-                return await call(grains.GetGrain<IMasterGrain>(active.Epoch));
+                Task<T> pending = call(grains.GetGrain<IMasterGrain>(active.Epoch));
+                Task replaced = watcher.WaitForChangeFromAsync(active.Epoch, cancellationToken);
+                if (await Task.WhenAny(pending, replaced) != pending)
+                {
+                    // The master changed while the call was with it: do not wait for Orleans to declare its silo dead.
+                    _ = pending.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                    throw new MasterReplacedException();
+                }
+
+                return await pending;
             }
             catch (NoActiveMasterException) when (deadline.Elapsed < RetryFor)
             {
@@ -66,5 +75,8 @@ internal sealed class MasterClient(IGrainFactory grains, ActiveMasterWatcher wat
     }
 
     private static bool IsMasterLost(Exception ex) =>
-        ex is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException;
+        ex is MasterReplacedException or SiloUnavailableException or OrleansMessageRejectionException or TimeoutException;
+
+    /// <summary>The call's master was replaced before it answered.</summary>
+    private sealed class MasterReplacedException() : Exception("the master was replaced during the call");
 }
