@@ -25,6 +25,16 @@ internal static class Program
 
         try
         {
+            await EmbeddedZooKeeper.EnsureRunningAsync(config, CancellationToken.None);
+        }
+        catch (ConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync($"orleans-ha-node: {ex.Message}");
+            return ExitCodes.StartupFailed;
+        }
+
+        try
+        {
             await using WebApplication app = NodeHost.Build(config);
             await app.RunAsync();
             return 0;
