@@ -90,6 +90,24 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     }
 
     [Fact]
+    public async Task The_dashboard_shows_MasterGrain_on_the_active_masters_silo_before_and_after_a_failover()
+    {
+        NodeProcess first = await _cluster.StartAsync("m1");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
+        NodeProcess second = await _cluster.StartAsync("m2");
+        NodeProcess master = before.Master == "m1" ? first : second;
+        NodeProcess standby = master == first ? second : first;
+        await NodeCluster.CreateSpaceAsync(standby, "dash");
+        await Poll.UntilAsync(async () => (await NodeCluster.DashboardMasterSilosAsync(standby)).Contains(before.MasterSilo!), TimeSpan.FromSeconds(30), "the dashboard to show MasterGrain on the master's silo");
+
+        await master.KillAsync();
+        ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch);
+        await NodeCluster.CreateSpaceAsync(standby, "dash-after");
+        await Poll.UntilAsync(async () => (await NodeCluster.DashboardMasterSilosAsync(standby)).Contains(after.MasterSilo!), TimeSpan.FromSeconds(30), "the dashboard to show MasterGrain on the new master's silo");
+        Assert.NotEqual(before.MasterSilo, after.MasterSilo);
+    }
+
+    [Fact]
     public async Task Losing_a_standby_or_one_zookeeper_server_causes_no_failover()
     {
         NodeProcess first = await _cluster.StartAsync("m1");

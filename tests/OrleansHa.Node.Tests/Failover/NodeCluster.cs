@@ -57,6 +57,7 @@ internal sealed class NodeCluster : IAsyncDisposable
         return new ClusterView(
             master.ValueKind == JsonValueKind.Null ? null : master.GetProperty("node").GetString(),
             master.ValueKind == JsonValueKind.Null ? 0 : master.GetProperty("epoch").GetInt64(),
+            master.ValueKind == JsonValueKind.Null ? null : master.GetProperty("silo").GetString(),
             [.. json.RootElement.GetProperty("standbys").EnumerateArray().Select(s => s.GetString()!)],
             [.. json.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()!)]);
     }
@@ -74,6 +75,25 @@ internal sealed class NodeCluster : IAsyncDisposable
             TimeSpan.FromSeconds(60),
             $"{via.Name} to report an active master{(not is null ? string.Empty : " other than " + not)}");
         return view!;
+    }
+
+    /// <summary>The silos on which the Orleans dashboard of <paramref name="via"/> counts MasterGrain activations.</summary>
+    public static async Task<IReadOnlyList<string>> DashboardMasterSilosAsync(NodeProcess via)
+    {
+        // The dashboard answers 500 until its own grains have started; that is "nothing counted yet".
+        using HttpResponseMessage response = await Http.GetAsync(new Uri(via.WebUrl + "/dashboard/DashboardCounters"));
+        if (!response.IsSuccessStatusCode)
+        {
+            return [];
+        }
+
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return
+        [
+            .. json.RootElement.GetProperty("simpleGrainStats").EnumerateArray()
+                .Where(g => g.GetProperty("grainType").GetString()!.EndsWith(".MasterGrain", StringComparison.Ordinal) && g.GetProperty("activationCount").GetInt32() > 0)
+                .Select(g => g.GetProperty("siloAddress").GetString()!),
+        ];
     }
 
     public static async Task CreateSpaceAsync(NodeProcess via, string space)
@@ -144,4 +164,4 @@ internal sealed class NodeCluster : IAsyncDisposable
     }
 }
 
-internal sealed record ClusterView(string? Master, long Epoch, IReadOnlyList<string> Standbys, IReadOnlyList<string> Nodes);
+internal sealed record ClusterView(string? Master, long Epoch, string? MasterSilo, IReadOnlyList<string> Standbys, IReadOnlyList<string> Nodes);
