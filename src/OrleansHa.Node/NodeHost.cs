@@ -1,6 +1,5 @@
 using System.Net;
 using Orleans.Dashboard;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Configuration;
 using OrleansHa.Node.Configuration;
 using OrleansHa.Node.Http;
@@ -11,9 +10,6 @@ namespace OrleansHa.Node;
 /// <summary>Builds the node: an Orleans silo with its roles, ZooKeeper membership, the election, REST and the dashboard.</summary>
 internal static class NodeHost
 {
-    /// <summary>Silo metadata key holding the node's roles, comma-separated (shown on the dashboard's silo page).</summary>
-    public const string RolesMetadataKey = "orleans-ha.roles";
-
     public static WebApplication Build(NodeConfiguration config)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
@@ -60,9 +56,8 @@ internal static class NodeHost
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
             });
-            silo.UseSiloMetadata(new Dictionary<string, string>
+            silo.AddNodeRoles(config.Roles, new Dictionary<string, string>
             {
-                [RolesMetadataKey] = string.Join(',', config.Roles),
                 ["orleans-ha.node"] = config.NodeName,
                 ["orleans-ha.web"] = WebUrl(config),
             });

@@ -3,16 +3,35 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime.Hosting;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Master;
+using OrleansHa.Grains.Placement;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Orleans.Hosting;
 
-/// <summary>The master-coordinator machinery on a silo: watching the active master, electing, placing MasterGrain.</summary>
+/// <summary>The node's machinery on a silo: its roles and role placement, the active master, the election, MasterGrain.</summary>
 public static class MasterElectionExtensions
 {
     /// <summary>
     /// Every node watches the active master and can place <c>MasterGrain</c>; master-eligible nodes also stand for
     /// election. The process's <c>SharedZooKeeperClient</c> must be registered.
     /// </summary>
+    /// <summary>
+    /// Publishes this node's <paramref name="roles"/> as silo metadata and lets grains be placed by role with
+    /// <c>[RolePlacement("executor")]</c>.
+    /// </summary>
+    public static ISiloBuilder AddNodeRoles(this ISiloBuilder builder, IEnumerable<string> roles, IReadOnlyDictionary<string, string>? moreMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var metadata = new Dictionary<string, string>(moreMetadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [SiloRoles.MetadataKey] = string.Join(',', roles),
+        };
+        builder.UseSiloMetadata(metadata);
+        builder.Services.AddPlacementFilter<RolePlacementFilterStrategy, RolePlacementFilterDirector>(ServiceLifetime.Transient);
+        return builder;
+    }
+
     public static ISiloBuilder AddMasterElection(this ISiloBuilder builder, Action<ElectionOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -27,7 +27,7 @@ internal static class NodeEndpoints
                     {
                         name = data.Metadata.GetValueOrDefault("orleans-ha.node") ?? m.Name,
                         address = m.SiloAddress.ToParsableString(),
-                        roles = (data.Metadata.GetValueOrDefault(NodeHost.RolesMetadataKey) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        roles = (data.Metadata.GetValueOrDefault(OrleansHa.Grains.Placement.SiloRoles.MetadataKey) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries),
                         status = m.Status.ToString(),
                         web = data.Metadata.GetValueOrDefault("orleans-ha.web"),
                     };
