@@ -48,8 +48,7 @@ public sealed partial class MasterElection(
         catch (Exception ex)
         {
             // A node whose election broke may hold the lock: it must not linger and keep the cluster masterless.
-            _current?.End();
-            fencing.Fence($"the master election failed: {ex.Message}");
+            FenceNow($"the master election failed: {ex.Message}");
         }
     }
 
@@ -85,7 +84,11 @@ public sealed partial class MasterElection(
         _current = tenure;
         LogTenureStart(logger, tenure.Epoch, tenure.Info.NodeName, tenure.Info.Since);
         await MonitorAsync(tenure, stoppingToken);
-        await StepDownAsync(tenure, "the node is shutting down");
+        if (!tenure.IsEnded)
+        {
+            // Fenced tenures are not stepped down: a fenced master writes nothing more, not even its farewell.
+            await StepDownAsync(tenure, "the node is shutting down");
+        }
     }
 
     private async Task<Tenure> TakeOverAsync(MasterLock held, CancellationToken cancellationToken)
@@ -217,13 +220,29 @@ public sealed partial class MasterElection(
 
             if (doubt is not null)
             {
-                tenure.End();
-                _current = null;
-                LogTenureEnd(logger, tenure.Epoch, tenure.Info.NodeName, DateTimeOffset.UtcNow, "fenced: " + doubt);
-                fencing.Fence($"master of epoch {tenure.Epoch} lost its standing: {doubt}");
+                FenceNow(doubt);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Ends this node at once: no more writes, the end of any tenure logged with the reason, then the process exits
+    /// through <see cref="ISelfFencing"/>.
+    /// </summary>
+    internal void FenceNow(string reason)
+    {
+        Tenure? tenure = _current;
+        _current = null;
+        if (tenure is null)
+        {
+            fencing.Fence(reason);
+            return;
+        }
+
+        tenure.End();
+        LogTenureEnd(logger, tenure.Epoch, tenure.Info.NodeName, DateTimeOffset.UtcNow, "fenced: " + reason);
+        fencing.Fence($"master of epoch {tenure.Epoch} lost its standing: {reason}");
     }
 
     /// <summary>A graceful end: stop writing, withdraw the record so a standby may go at once, then free the store and the lock.</summary>

@@ -45,5 +45,8 @@ public sealed class Tenure
 
     internal ZooKeeperSession Session { get; }
 
+    /// <summary>Whether the tenure is over (stepped down or fenced).</summary>
+    public bool IsEnded => _ended;
+
     internal void End() => _ended = true;
 }

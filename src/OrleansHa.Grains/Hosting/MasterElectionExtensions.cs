@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Master;
@@ -37,6 +38,7 @@ public static class MasterElectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Configure(configure);
         builder.Services.TryAddSingleton<ISelfFencing, ProcessExitFencing>();
+        builder.Services.AddSingleton<IFatalErrorHandler, FencingFatalErrorHandler>();
         builder.Services.AddSingleton<ActiveMasterWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
         builder.Services.AddSingleton<MasterElection>();

@@ -90,6 +90,33 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     }
 
     [Fact]
+    public async Task A_master_that_orleans_declares_dead_exits_and_a_standby_takes_over()
+    {
+        // A session timeout long enough that Orleans' failure detection (about 2 s here) wins the race.
+        NodeProcess first = await _cluster.StartAsync("m1", true, "zk.client.session.timeout=15000");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
+        NodeProcess second = await _cluster.StartAsync("m2", true, "zk.client.session.timeout=15000");
+        NodeProcess master = before.Master == "m1" ? first : second;
+        NodeProcess standby = master == first ? second : first;
+
+        master.Pause();
+        try
+        {
+            await Poll.UntilAsync(async () => !(await NodeCluster.ViewAsync(standby)).Nodes.Contains(master.Name), TimeSpan.FromSeconds(30), "Orleans to declare the stopped master dead");
+        }
+        finally
+        {
+            master.Resume();
+        }
+
+        Assert.Equal(LostMastershipExitCode, await master.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(master.Lines, l => l.Contains("FENCED", StringComparison.Ordinal));
+        ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch);
+        Assert.Equal(standby.Name, after.Master);
+        _cluster.AssertTenuresNeverOverlap();
+    }
+
+    [Fact]
     public async Task The_dashboard_shows_MasterGrain_on_the_active_masters_silo_before_and_after_a_failover()
     {
         NodeProcess first = await _cluster.StartAsync("m1");
