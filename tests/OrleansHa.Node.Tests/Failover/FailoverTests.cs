@@ -117,6 +117,28 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     }
 
     [Fact]
+    public async Task A_node_whose_paths_db_is_not_the_shared_one_refuses_to_become_master()
+    {
+        NodeProcess shared = await _cluster.StartAsync("m1");
+        ClusterView before = await NodeCluster.WaitForMasterAsync(shared);
+        await NodeCluster.CreateSpaceAsync(shared, "kept");
+        string ownDb = Path.Combine(_cluster.Root, "not-the-shared-db");
+        NodeProcess stray = await _cluster.StartAsync("stray", true, $"paths.db={ownDb}");
+        await shared.KillAsync();
+
+        // The stray node gets its own lock at once, but its store is not the cluster's: it must not fork the metadata.
+        await Poll.UntilAsync(() => stray.Lines.Any(l => l.Contains("Refusing to become master", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the stray node to refuse");
+        Assert.Contains(stray.Lines, l => l.Contains(ownDb, StringComparison.Ordinal));
+        await Poll.UntilAsync(async () => await stray.ServerStatusAsync() == 503, TimeSpan.FromSeconds(30), "server_status 503 while no real master is up");
+        Assert.Null((await NodeCluster.ViewAsync(stray)).Master);
+
+        NodeProcess back = await _cluster.StartAsync("m1");
+        ClusterView after = await NodeCluster.WaitForMasterAsync(stray, afterEpoch: before.Epoch);
+        Assert.Equal("m1", after.Master);
+        Assert.Contains("kept", await NodeCluster.ListSpacesAsync(back));
+    }
+
+    [Fact]
     public async Task The_dashboard_shows_MasterGrain_on_the_active_masters_silo_before_and_after_a_failover()
     {
         NodeProcess first = await _cluster.StartAsync("m1");

@@ -102,6 +102,12 @@ internal sealed class NodeCluster : IAsyncDisposable
         await EnsureAsync(response, "create space " + space);
     }
 
+    public static async Task<IReadOnlyList<string>> ListSpacesAsync(NodeProcess via)
+    {
+        using JsonDocument json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(via.WebUrl + "/api/v3/catalog/spaces")));
+        return [.. json.RootElement.EnumerateArray().Select(e => e.GetString()!)];
+    }
+
     public static async Task<long> PutAsync(NodeProcess via, string space, string key, string value)
     {
         using HttpResponseMessage response = await Http.PutAsJsonAsync(new Uri($"{via.WebUrl}/api/v3/catalog/spaces/{space}/entries/{key}"), new { value });
