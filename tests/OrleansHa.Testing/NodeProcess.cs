@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 
@@ -8,15 +7,13 @@ namespace OrleansHa.Testing;
 /// A real OrleansHa node (the <c>orleans-ha-node</c> executable) on fresh loopback ports, configured with
 /// <c>--set</c> switches, with its output kept for assertions (tenure lines, error messages).
 /// </summary>
-public sealed class NodeProcess : IAsyncDisposable
+public sealed class NodeProcess : DotnetChildProcess
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly Process _process;
-    private readonly List<string> _output = [];
 
-    private NodeProcess(Process process, string name, int webPort)
+    private NodeProcess(string name, int webPort, IEnumerable<string> arguments)
+        : base("orleans-ha-node.dll", arguments)
     {
-        _process = process;
         Name = name;
         WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{webPort}");
     }
@@ -25,26 +22,6 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string WebUrl { get; }
 
-    public int ProcessId => _process.Id;
-
-    public bool HasExited => _process.HasExited;
-
-    public int ExitCode => _process.ExitCode;
-
-    /// <summary>Every line the node printed so far.</summary>
-    public IReadOnlyList<string> Lines
-    {
-        get
-        {
-            lock (_output)
-            {
-                return [.. _output];
-            }
-        }
-    }
-
-    public string Output => string.Join('\n', Lines.TakeLast(60));
-
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are <c>key=value</c> config overrides on top of fresh ports, the
     /// node name and <paramref name="localPath"/> as <c>paths.local</c>.
@@ -52,15 +29,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings)
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(3);
-        string executable = Path.Combine(AppContext.BaseDirectory, "orleans-ha-node.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(executable);
-        foreach (string setting in new[]
+        IEnumerable<string> all = new[]
         {
             $"node.name={name}",
             $"paths.local={localPath}",
@@ -68,20 +37,8 @@ public sealed class NodeProcess : IAsyncDisposable
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.client-endpoint.port={ports[2]}"),
             "services.coordinator.master.embedded-zookeeper.enabled=false",
-        }.Concat(settings))
-        {
-            start.ArgumentList.Add("--set");
-            start.ArgumentList.Add(setting);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the node.");
-        ChildProcesses.Add(process);
-        var node = new NodeProcess(process, name, ports[0]);
-        process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => node.OnLine(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return node;
+        }.Concat(settings);
+        return new NodeProcess(name, ports[0], all.SelectMany(setting => new[] { "--set", setting }));
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>
@@ -89,9 +46,9 @@ public sealed class NodeProcess : IAsyncDisposable
         Poll.UntilAsync(
             async () =>
             {
-                if (_process.HasExited)
+                if (HasExited)
                 {
-                    throw new InvalidOperationException($"Node {Name} exited with code {_process.ExitCode}:\n{Output}");
+                    throw new InvalidOperationException($"Node {Name} exited with code {ExitCode}:\n{Output}");
                 }
 
                 return await ServerStatusAsync() is not null;
@@ -110,54 +67,6 @@ public sealed class NodeProcess : IAsyncDisposable
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             return null;
-        }
-    }
-
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            NativeMethods.SendSignal(_process.Id, NativeMethods.SigKill);
-        }
-
-        await _process.WaitForExitAsync();
-    }
-
-    public void Pause() => NativeMethods.SendSignal(_process.Id, NativeMethods.SigStop);
-
-    public void Resume() => NativeMethods.SendSignal(_process.Id, NativeMethods.SigCont);
-
-    /// <summary>SIGTERM: the node shuts down gracefully.</summary>
-    public void Terminate() => NativeMethods.SendSignal(_process.Id, NativeMethods.SigTerm);
-
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            Resume();
-            await KillAsync();
-        }
-
-        ChildProcesses.Remove(_process);
-        _process.Dispose();
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Add(line);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace OrleansHa.Testing;
@@ -7,18 +6,16 @@ namespace OrleansHa.Testing;
 /// A real Orleans silo in its own process (tests/OrleansHa.TestSilo) with membership in ZooKeeper, so that
 /// failure detection and gateways are exercised over real sockets and real process deaths.
 /// </summary>
-public sealed class SiloProcess : IAsyncDisposable
+public sealed class SiloProcess : DotnetChildProcess
 {
     private const string ReadyPrefix = "READY ";
-    private readonly Process _process;
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<string> _output = [];
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    private SiloProcess(IReadOnlyList<int> ports, IEnumerable<string> arguments)
+        : base("OrleansHa.TestSilo.dll", arguments)
     {
-        _process = process;
-        SiloPort = siloPort;
-        GatewayPort = gatewayPort;
+        SiloPort = ports[0];
+        GatewayPort = ports[1];
     }
 
     public int SiloPort { get; }
@@ -28,22 +25,6 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>The silo address in its parsable form, which is also its membership row's name.</summary>
     public string SiloAddress { get; private set; } = string.Empty;
 
-    public int ProcessId => _process.Id;
-
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>What the silo printed, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output.TakeLast(40));
-            }
-        }
-    }
-
     /// <summary>
     /// Starts a silo of <paramref name="clusterId"/> on fresh loopback ports and waits until it is Active.
     /// <paramref name="fastMembership"/> picks the test membership options; otherwise Orleans' defaults.
@@ -51,93 +32,36 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string zooKeeper, string clusterId, bool fastMembership = true, TimeSpan? timeout = null)
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(2);
-        string silo = Path.Combine(AppContext.BaseDirectory, "OrleansHa.TestSilo.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in new[]
-        {
-            silo, zooKeeper, clusterId, ports[0].ToString(CultureInfo.InvariantCulture), ports[1].ToString(CultureInfo.InvariantCulture),
+        var silo = new SiloProcess(ports,
+        [
+            zooKeeper, clusterId, ports[0].ToString(CultureInfo.InvariantCulture), ports[1].ToString(CultureInfo.InvariantCulture),
             fastMembership ? "fast" : "default",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the test silo.");
-        ChildProcesses.Add(process);
-        var siloProcess = new SiloProcess(process, ports[0], ports[1]);
-        process.OutputDataReceived += (_, e) => siloProcess.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => siloProcess.OnLine(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        ]);
         try
         {
-            Task exited = process.WaitForExitAsync();
-            Task finished = await Task.WhenAny(siloProcess._ready.Task, exited).WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
-            if (finished == exited)
+            Task finished = await Task.WhenAny(silo._ready.Task, silo.Exited).WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+            if (finished != silo._ready.Task)
             {
-                throw new InvalidOperationException($"The test silo exited with code {process.ExitCode} before it was ready:\n{siloProcess.Output}");
+                throw new InvalidOperationException($"The test silo exited with code {silo.ExitCode} before it was ready:\n{silo.Output}");
             }
 
-            siloProcess.SiloAddress = await siloProcess._ready.Task;
-            return siloProcess;
+            silo.SiloAddress = await silo._ready.Task;
+            return silo;
         }
         catch (TimeoutException)
         {
-            await siloProcess.DisposeAsync();
-            throw new TimeoutException($"The test silo was not ready in time:\n{siloProcess.Output}");
+            await silo.DisposeAsync();
+            throw new TimeoutException($"The test silo was not ready in time:\n{silo.Output}");
         }
         catch
         {
-            await siloProcess.DisposeAsync();
+            await silo.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>SIGKILL, and waits until the process is gone.</summary>
-    public async Task KillAsync()
+    protected override void OnOutputLine(string line)
     {
-        if (!_process.HasExited)
-        {
-            NativeMethods.SendSignal(_process.Id, NativeMethods.SigKill);
-        }
-
-        await _process.WaitForExitAsync();
-    }
-
-    public void Pause() => NativeMethods.SendSignal(_process.Id, NativeMethods.SigStop);
-
-    public void Resume() => NativeMethods.SendSignal(_process.Id, NativeMethods.SigCont);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            Resume();
-            await KillAsync();
-        }
-
-        ChildProcesses.Remove(_process);
-        _process.Dispose();
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Add(line);
-        }
-
         if (line.StartsWith(ReadyPrefix, StringComparison.Ordinal))
         {
             _ready.TrySetResult(line[ReadyPrefix.Length..].Trim());

@@ -171,6 +171,33 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
     }
 
     /// <summary>Kills every member and deletes their temp directories.</summary>
+    /// <summary>
+    /// Brings back every member a test stopped or killed (all launched before any is waited for: a member serves only
+    /// once a quorum is up) and waits until all serve with one leader.
+    /// </summary>
+    public async Task HealAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        foreach (ZooKeeperServerProcess server in Servers)
+        {
+            if (server.IsPaused)
+            {
+                server.Resume();
+            }
+
+            if (!server.IsRunning)
+            {
+                server.Launch();
+            }
+        }
+
+        foreach (ZooKeeperServerProcess server in Servers)
+        {
+            await server.WaitUntilServingAsync(timeout ?? Settings.StartTimeout, cancellationToken);
+        }
+
+        await WaitForQuorumAsync(timeout ?? Settings.StartTimeout, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync() =>
         await Task.WhenAll(Servers.Select(s => s.DisposeAsync().AsTask()));
 

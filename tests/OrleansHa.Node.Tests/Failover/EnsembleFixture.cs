@@ -19,14 +19,6 @@ public sealed class EnsembleFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Restarts any member a previous test killed and waits for a quorum.</summary>
-    public async Task HealAsync()
-    {
-        foreach (ZooKeeperServerProcess server in Ensemble.Servers.Where(s => !s.IsRunning))
-        {
-            server.Launch();
-        }
-
-        await Ensemble.WaitForQuorumAsync(TimeSpan.FromSeconds(60));
-    }
+    /// <summary>Brings back what a previous test killed.</summary>
+    public Task HealAsync() => Ensemble.HealAsync();
 }

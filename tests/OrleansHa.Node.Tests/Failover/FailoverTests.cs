@@ -22,12 +22,8 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task Sigkill_of_the_master_hands_over_to_a_standby_and_loses_no_acknowledged_write()
     {
-        NodeProcess first = await _cluster.StartAsync("m1");
-        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
-        NodeProcess second = await _cluster.StartAsync("m2");
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
         NodeProcess coordinator = await _cluster.StartAsync("c1", master: false);
-        NodeProcess master = before.Master == "m1" ? first : second;
-        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Standbys.Contains(master == first ? "m2" : "m1"), TimeSpan.FromSeconds(30), "the standby to register");
 
         await NodeCluster.CreateSpaceAsync(coordinator, "sales");
         for (int i = 0; i < 20; i++)
@@ -38,7 +34,6 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
         DateTimeOffset killedAt = DateTimeOffset.UtcNow;
         await master.KillAsync();
 
-        NodeProcess standby = master == first ? second : first;
         ClusterView after = await NodeCluster.WaitForMasterAsync(coordinator, not: master.Name, afterEpoch: before.Epoch);
         Assert.Equal(standby.Name, after.Master);
         foreach (NodeProcess survivor in new[] { standby, coordinator })
@@ -61,11 +56,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task A_master_stopped_past_its_session_timeout_fences_itself_on_waking_and_a_standby_takes_over()
     {
-        NodeProcess first = await _cluster.StartAsync("m1");
-        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
-        NodeProcess second = await _cluster.StartAsync("m2");
-        NodeProcess master = before.Master == "m1" ? first : second;
-        NodeProcess standby = master == first ? second : first;
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
         await NodeCluster.CreateSpaceAsync(standby, "s");
         await NodeCluster.PutAsync(standby, "s", "before", "acknowledged");
 
@@ -93,11 +84,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     public async Task A_master_that_orleans_declares_dead_exits_and_a_standby_takes_over()
     {
         // A session timeout long enough that Orleans' failure detection (about 2 s here) wins the race.
-        NodeProcess first = await _cluster.StartAsync("m1", true, "zk.client.session.timeout=15000");
-        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
-        NodeProcess second = await _cluster.StartAsync("m2", true, "zk.client.session.timeout=15000");
-        NodeProcess master = before.Master == "m1" ? first : second;
-        NodeProcess standby = master == first ? second : first;
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync("zk.client.session.timeout=15000");
 
         master.Pause();
         try
@@ -141,11 +128,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task The_dashboard_shows_MasterGrain_on_the_active_masters_silo_before_and_after_a_failover()
     {
-        NodeProcess first = await _cluster.StartAsync("m1");
-        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
-        NodeProcess second = await _cluster.StartAsync("m2");
-        NodeProcess master = before.Master == "m1" ? first : second;
-        NodeProcess standby = master == first ? second : first;
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
         await NodeCluster.CreateSpaceAsync(standby, "dash");
         await Poll.UntilAsync(async () => (await NodeCluster.DashboardMasterSilosAsync(standby)).Contains(before.MasterSilo!), TimeSpan.FromSeconds(30), "the dashboard to show MasterGrain on the master's silo");
 
@@ -159,12 +142,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task Losing_a_standby_or_one_zookeeper_server_causes_no_failover()
     {
-        NodeProcess first = await _cluster.StartAsync("m1");
-        ClusterView before = await NodeCluster.WaitForMasterAsync(first);
-        NodeProcess second = await _cluster.StartAsync("m2");
-        NodeProcess master = before.Master == "m1" ? first : second;
-        NodeProcess standby = master == first ? second : first;
-        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(master)).Standbys.Contains(standby.Name), TimeSpan.FromSeconds(30), "the standby to register");
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
 
         await standby.KillAsync();
         await zk.Ensemble.Servers[0].KillAsync();

@@ -49,6 +49,19 @@ internal sealed class NodeCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Starts m1, waits until it is master, then m2, and waits until m2 stands by: the usual opening of a failover.
+    /// </summary>
+    public async Task<(NodeProcess Master, NodeProcess Standby, ClusterView Before)> StartMasterAndStandbyAsync(params string[] settings)
+    {
+        NodeProcess first = await StartAsync("m1", true, settings);
+        ClusterView before = await WaitForMasterAsync(first);
+        NodeProcess second = await StartAsync("m2", true, settings);
+        (NodeProcess master, NodeProcess standby) = before.Master == first.Name ? (first, second) : (second, first);
+        await Poll.UntilAsync(async () => (await ViewAsync(master)).Standbys.Contains(standby.Name), TimeSpan.FromSeconds(30), "the standby to register");
+        return (master, standby, before);
+    }
+
     /// <summary>The cluster view as <paramref name="via"/> reports it.</summary>
     public static async Task<ClusterView> ViewAsync(NodeProcess via)
     {

@@ -22,29 +22,10 @@ public sealed class EnsembleZooKeeper : IAsyncLifetime
         }
     }
 
-    /// <summary>Restarts stopped or killed members and waits until all serve; then makes a fresh root.</summary>
+    /// <summary>Brings back what earlier tests stopped or killed, then makes a fresh root.</summary>
     public async Task<string> HealAndCreateRootAsync()
     {
-        foreach (ZooKeeperServerProcess server in Ensemble.Servers)
-        {
-            if (server.IsPaused)
-            {
-                server.Resume();
-            }
-
-            if (!server.IsRunning)
-            {
-                // Launch all before waiting on any: a member serves only once a quorum is up.
-                server.Launch();
-            }
-        }
-
-        foreach (ZooKeeperServerProcess server in Ensemble.Servers)
-        {
-            await server.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
-        }
-
-        await Ensemble.WaitForQuorumAsync(TimeSpan.FromSeconds(60));
+        await Ensemble.HealAsync();
         return await TestRoots.CreateAsync(Ensemble.ConnectionString);
     }
 
