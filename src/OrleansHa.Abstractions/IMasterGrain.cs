@@ -25,4 +25,12 @@ public interface IMasterGrain : IGrainWithIntegerKey
     Task<CatalogEntry?> GetEntryAsync(string space, string key);
 
     Task<IReadOnlyList<CatalogEntry>> ListEntriesAsync(string space);
+
+    /// <summary>Registers a source: <paramref name="name"/> becomes readable in queries as the files under <paramref name="path"/>.</summary>
+    /// <exception cref="CatalogException">It exists, or the name or path is invalid.</exception>
+    Task CreateSourceAsync(string name, string path);
+
+    Task DropSourceAsync(string name);
+
+    Task<IReadOnlyList<SourceInfo>> ListSourcesAsync();
 }

@@ -34,6 +34,12 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<CatalogEntry>> ListEntriesAsync(string space) => Read(store => store.ListEntries(space));
 
+    public Task CreateSourceAsync(string name, string path) => Write(store => store.CreateSource(name, path));
+
+    public Task DropSourceAsync(string name) => Write(store => store.DropSource(name));
+
+    public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync() => Read(store => store.ListSources());
+
     private Tenure CurrentTenure()
     {
         long epoch = this.GetPrimaryKeyLong();

@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -159,6 +159,11 @@ internal sealed partial class MetadataStore : IDisposable
         {
             CreateSchema(connection, transaction);
         }
+
+        if (version < 2)
+        {
+            AddSources(connection, transaction);
+        }
         else if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
@@ -219,6 +224,20 @@ internal sealed partial class MetadataStore : IDisposable
                 updated_epoch INTEGER NOT NULL,
                 PRIMARY KEY (space, key));
             PRAGMA user_version = 1;
+            """);
+
+    /// <summary>Schema 2: sources, a name for a directory of data files on a shared path.</summary>
+    private static void AddSources(SqliteConnection connection, SqliteTransaction transaction) =>
+        Execute(
+            connection,
+            transaction,
+            """
+            CREATE TABLE IF NOT EXISTS sources(
+                name TEXT PRIMARY KEY,
+                path TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                created_epoch INTEGER NOT NULL);
+            PRAGMA user_version = 2;
             """);
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>

@@ -75,8 +75,27 @@ internal static class NodeEndpoints
             IResult result = await Answer(() => master.ReadAsync(m => m.GetEntryAsync(space, key), ct));
             return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
         });
+        MapSources(catalog);
         catalog.MapPut("/spaces/{space}/entries/{key}", (string space, string key, EntryRequest request, MasterClient master, CancellationToken ct) =>
             Answer(async () => new { version = await master.WriteAsync(m => m.PutEntryAsync(space, key, request.Value ?? string.Empty, request.ExpectedVersion), ct) }));
+    }
+
+    private static void MapSources(RouteGroupBuilder catalog)
+    {
+        catalog.MapGet("/sources", (MasterClient master, CancellationToken ct) =>
+            Answer(() => master.ReadAsync(m => m.ListSourcesAsync(), ct)));
+        catalog.MapPost("/sources", (SourceRequest request, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.CreateSourceAsync(request.Name ?? string.Empty, request.Path ?? string.Empty), ct);
+                return new { name = request.Name, path = request.Path };
+            }, StatusCodes.Status201Created));
+        catalog.MapDelete("/sources/{name}", (string name, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.DropSourceAsync(name), ct);
+                return new { name };
+            }));
     }
 
     /// <summary>Maps the master's typed errors to HTTP statuses with a message that says what was wrong.</summary>
@@ -109,4 +128,6 @@ internal static class NodeEndpoints
     private sealed record SpaceRequest(string? Name);
 
     private sealed record EntryRequest(string? Value, long? ExpectedVersion);
+
+    private sealed record SourceRequest(string? Name, string? Path);
 }

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using OrleansHa.Abstractions;
+
+namespace OrleansHa.Grains.Storage;
+
+/// <summary>Sources: names for directories of data files that queries may read, and nothing else.</summary>
+internal sealed partial class MetadataStore
+{
+    /// <summary>Registers the source <paramref name="name"/> for the directory <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">The name is not a plain SQL identifier, or the path is not absolute and normalised.</exception>
+    /// <exception cref="CatalogConflictException">A source of that name exists.</exception>
+    public void CreateSource(string name, string path)
+    {
+        ValidateSourceName(name);
+        ValidateSourcePath(path);
+        Write(transaction =>
+        {
+            if (Scalar(_connection, transaction, "SELECT 1 FROM sources WHERE name = @name;", ("@name", name)) is not null)
+            {
+                throw new CatalogConflictException($"Source '{name}' already exists.");
+            }
+
+            Execute(
+                _connection,
+                transaction,
+                "INSERT INTO sources(name, path, created_at, created_epoch) VALUES (@name, @path, @at, @epoch);",
+                ("@name", name),
+                ("@path", path),
+                ("@at", Timestamp(_time)),
+                ("@epoch", Epoch));
+            return true;
+        });
+    }
+
+    /// <exception cref="CatalogNotFoundException">No source has that name.</exception>
+    public void DropSource(string name)
+    {
+        ValidateSourceName(name);
+        Write(transaction => Execute(_connection, transaction, "DELETE FROM sources WHERE name = @name;", ("@name", name)) == 1
+            ? true
+            : throw new CatalogNotFoundException($"Source '{name}' does not exist."));
+    }
+
+    public IReadOnlyList<SourceInfo> ListSources() => Read(transaction =>
+    {
+        using var command = Command(_connection, transaction, "SELECT name, path FROM sources ORDER BY name;", []);
+        using var reader = command.ExecuteReader();
+        var sources = new List<SourceInfo>();
+        while (reader.Read())
+        {
+            sources.Add(new SourceInfo(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return (IReadOnlyList<SourceInfo>)sources;
+    });
+
+    /// <summary>A source name becomes a view name in queries, so it must be a plain identifier: no quoting, no injection.</summary>
+    private static void ValidateSourceName(string name)
+    {
+        CatalogNames.Validate(name, nameof(name));
+        if (!SourceName().IsMatch(name))
+        {
+            throw new ArgumentException($"Source name '{name}' must start with a letter or '_' and hold only letters, digits and '_'.", nameof(name));
+        }
+    }
+
+    private static void ValidateSourcePath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Path.IsPathFullyQualified(path) || Path.GetFullPath(path) != path || path.Any(char.IsControl))
+        {
+            throw new ArgumentException($"Source path '{path}' must be absolute and normalised (no '.', '..' or control characters).", nameof(path));
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex SourceName();
+}
