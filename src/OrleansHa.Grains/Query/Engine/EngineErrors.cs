@@ -1,0 +1,52 @@
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
+using OrleansHa.Abstractions.Query;
+
+namespace OrleansHa.Grains.Query.Engine;
+
+/// <summary>Turns DuckDB's errors into <see cref="QueryFailedException"/>s of the right kind, keeping DuckDB's message.</summary>
+internal static class EngineErrors
+{
+    public static QueryFailedException FromDuckDb(DuckDBException exception, string? memoryLimit = null) =>
+        exception.ErrorType switch
+        {
+            DuckDBErrorType.Permission => Permission(exception.Message),
+            DuckDBErrorType.OutOfMemory => Memory(exception.Message, memoryLimit),
+            _ => FromMessage(exception.Message, memoryLimit),
+        };
+
+    /// <summary>
+    /// By DuckDB's message, which starts with the error's class ("Permission Error: ..."): several paths (a failed
+    /// prepare, for one) give no error type.
+    /// </summary>
+    public static QueryFailedException FromMessage(string message, string? memoryLimit = null)
+    {
+        message = message.Trim();
+        if (message.StartsWith("Permission Error", StringComparison.OrdinalIgnoreCase))
+        {
+            return Permission(message);
+        }
+
+        if (message.Contains("the configuration has been locked", StringComparison.OrdinalIgnoreCase))
+        {
+            return Permission(message);
+        }
+
+        if (message.StartsWith("Out of Memory Error", StringComparison.OrdinalIgnoreCase))
+        {
+            return Memory(message, memoryLimit);
+        }
+
+        return new QueryFailedException(QueryFailureKind.Sql, message);
+    }
+
+    private static QueryFailedException Permission(string message) =>
+        new(QueryFailureKind.Permission, $"The query sandbox refused it: {message.Trim()}");
+
+    private static QueryFailedException Memory(string message, string? memoryLimit) =>
+        new(
+            QueryFailureKind.MemoryLimit,
+            memoryLimit is null
+                ? $"The query needed more memory than its limit: {message.Trim()}"
+                : $"The query needed more memory than its limit of {memoryLimit}: {message.Trim()}");
+}
