@@ -5,6 +5,7 @@ using Orleans.Runtime.Hosting;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Master;
 using OrleansHa.Grains.Placement;
+using OrleansHa.Grains.Query;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -30,6 +31,7 @@ public static class MasterElectionExtensions
         };
         builder.UseSiloMetadata(metadata);
         builder.Services.AddPlacementFilter<RolePlacementFilterStrategy, RolePlacementFilterDirector>(ServiceLifetime.Transient);
+        builder.Services.AddPlacementDirector<ExecutorPlacementStrategy, ExecutorPlacementDirector>();
         return builder;
     }
 

@@ -1,0 +1,49 @@
+namespace OrleansHa.Abstractions.Query;
+
+/// <summary>
+/// One query (a job), on a coordinator: binds catalog names, picks the least busy executor and streams its result
+/// back as columnar batches. The key is the job id.
+/// </summary>
+public interface IQueryGrain : IGrainWithGuidKey
+{
+    /// <exception cref="QueryFailedException">The engine or the sandbox refused the query, or it ran out of time or memory.</exception>
+    /// <exception cref="NoExecutorException">No executor is up.</exception>
+    IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Runs queries on one executor node; the key is that node's silo address.</summary>
+public interface IExecutorGrain : IGrainWithStringKey
+{
+    /// <summary>How many queries this executor is running now.</summary>
+    Task<int> GetRunningCountAsync();
+
+    IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What an executor runs: the SQL, and the sources it may read, each a view of its directory's files.</summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record QueryRequest(
+    [property: Id(0)] Guid JobId,
+    [property: Id(1)] string Sql,
+    [property: Id(2)] IReadOnlyList<SourceInfo> Sources);
+
+/// <summary>No executor node is up to run a query. Retriable once one joins.</summary>
+[GenerateSerializer]
+public sealed class NoExecutorException : Exception
+{
+    public NoExecutorException()
+        : base("No executor is available to run the query; start a node with services.executor.enabled.")
+    {
+    }
+
+    public NoExecutorException(string message)
+        : base(message)
+    {
+    }
+
+    public NoExecutorException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using Orleans.Concurrency;
+using OrleansHa.Abstractions.Query;
+using OrleansHa.Grains.Placement;
+using OrleansHa.Grains.Query.Engine;
+
+namespace OrleansHa.Grains.Query;
+
+/// <summary>
+/// Runs queries on this executor node with DuckDB, in a sandbox that can read only the directories of the sources
+/// the query names. Reentrant: queries run side by side; each has its own DuckDB connection.
+/// </summary>
+[ExecutorPlacement]
+[Reentrant]
+internal sealed class ExecutorGrain : Grain, IExecutorGrain
+{
+    private int _running;
+
+    public Task<int> GetRunningCountAsync() => Task.FromResult(Volatile.Read(ref _running));
+
+    public async IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sandbox = new QuerySandbox
+        {
+            AllowedDirectories = [.. request.Sources.Select(s => s.Path)],
+            Views = SourceViews.For(request.Sources),
+        };
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await foreach (ResultBatch batch in SandboxedDuckDb.ExecuteAsync(request.Sql, sandbox, cancellationToken))
+            {
+                yield return batch;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+}
+
+/// <summary>Each source becomes a view over its directory's files, by the file kinds found there.</summary>
+internal static class SourceViews
+{
+    public static IReadOnlyDictionary<string, string> For(IEnumerable<OrleansHa.Abstractions.SourceInfo> sources) =>
+        sources.ToDictionary(s => s.Name, s => SelectFor(s.Path), StringComparer.Ordinal);
+
+    private static string SelectFor(string directory)
+    {
+        string glob = directory.TrimEnd('/') + "/**/*";
+        string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+        bool Has(string extension) => Directory.Exists(directory)
+            && Directory.EnumerateFiles(directory, "*" + extension, SearchOption.AllDirectories).Any();
+
+        return Has(".parquet") ? $"SELECT * FROM read_parquet({Quote(glob + ".parquet")})"
+            : Has(".csv") ? $"SELECT * FROM read_csv({Quote(glob + ".csv")})"
+            : Has(".json") ? $"SELECT * FROM read_json({Quote(glob + ".json")})"
+            : throw new QueryFailedException(QueryFailureKind.Sql, $"Source directory {directory} holds no .parquet, .csv or .json file.");
+    }
+}
