@@ -51,35 +51,35 @@ internal abstract class ColumnBuffer
         return duckType switch
         {
             DuckDBType.Boolean =>
-                new Values<bool>(name, engineType, ResultType.Boolean, capacity, static (r, o) => r.GetBoolean(o), ResultVector.OfBooleans),
+                new Values<bool?>(name, engineType, ResultType.Boolean, capacity, static (r, o) => r.GetBoolean(o), ResultVector.OfBooleans),
             DuckDBType.TinyInt or DuckDBType.SmallInt or DuckDBType.Integer or DuckDBType.BigInt
                 or DuckDBType.UnsignedTinyInt or DuckDBType.UnsignedSmallInt or DuckDBType.UnsignedInteger =>
-                new Values<long>(name, engineType, ResultType.Integer, capacity, static (r, o) => r.GetInt64(o), ResultVector.OfIntegers),
+                new Values<long?>(name, engineType, ResultType.Integer, capacity, static (r, o) => r.GetInt64(o), ResultVector.OfIntegers),
             DuckDBType.UnsignedBigInt =>
-                new Values<decimal>(name, engineType, ResultType.Decimal, capacity, static (r, o) => r.GetFieldValue<ulong>(o), ResultVector.OfDecimals),
+                new Values<decimal?>(name, engineType, ResultType.Decimal, capacity, static (r, o) => r.GetFieldValue<ulong>(o), ResultVector.OfDecimals),
             DuckDBType.HugeInt or DuckDBType.UnsignedHugeInt =>
-                new Values<decimal>(name, engineType, ResultType.Decimal, capacity, static (r, o) => (decimal)r.GetFieldValue<BigInteger>(o), ResultVector.OfDecimals),
+                new Values<decimal?>(name, engineType, ResultType.Decimal, capacity, static (r, o) => (decimal)r.GetFieldValue<BigInteger>(o), ResultVector.OfDecimals),
             DuckDBType.Decimal =>
-                new Values<decimal>(name, engineType, ResultType.Decimal, capacity, static (r, o) => r.GetDecimal(o), ResultVector.OfDecimals),
+                new Values<decimal?>(name, engineType, ResultType.Decimal, capacity, static (r, o) => r.GetDecimal(o), ResultVector.OfDecimals),
             DuckDBType.Float or DuckDBType.Double =>
-                new Values<double>(name, engineType, ResultType.Double, capacity, static (r, o) => r.GetDouble(o), ResultVector.OfDoubles),
+                new Values<double?>(name, engineType, ResultType.Double, capacity, static (r, o) => r.GetDouble(o), ResultVector.OfDoubles),
             DuckDBType.Varchar or DuckDBType.Enum =>
-                new References<string>(name, engineType, ResultType.String, capacity, static (r, o) => r.GetString(o), v => ResultVector.OfStrings(v)),
+                new Values<string?>(name, engineType, ResultType.String, capacity, static (r, o) => r.GetString(o), v => ResultVector.OfStrings(v)),
             DuckDBType.Date =>
-                new Values<DateTime>(name, engineType, ResultType.Date, capacity, static (r, o) => r.GetFieldValue<DateOnly>(o).ToDateTime(TimeOnly.MinValue), v => ResultVector.OfDateTimes(v, ResultType.Date)),
+                new Values<DateTime?>(name, engineType, ResultType.Date, capacity, static (r, o) => r.GetFieldValue<DateOnly>(o).ToDateTime(TimeOnly.MinValue), v => ResultVector.OfDateTimes(v, ResultType.Date)),
             DuckDBType.Timestamp or DuckDBType.TimestampS or DuckDBType.TimestampMs or DuckDBType.TimestampNs =>
-                new Values<DateTime>(name, engineType, ResultType.Timestamp, capacity, static (r, o) => r.GetDateTime(o), v => ResultVector.OfDateTimes(v, ResultType.Timestamp)),
+                new Values<DateTime?>(name, engineType, ResultType.Timestamp, capacity, static (r, o) => r.GetDateTime(o), v => ResultVector.OfDateTimes(v, ResultType.Timestamp)),
             DuckDBType.TimestampTz =>
-                new Values<DateTime>(name, engineType, ResultType.Timestamp, capacity, static (r, o) => DateTime.SpecifyKind(r.GetDateTime(o), DateTimeKind.Utc), v => ResultVector.OfDateTimes(v, ResultType.Timestamp)),
+                new Values<DateTime?>(name, engineType, ResultType.Timestamp, capacity, static (r, o) => DateTime.SpecifyKind(r.GetDateTime(o), DateTimeKind.Utc), v => ResultVector.OfDateTimes(v, ResultType.Timestamp)),
             DuckDBType.Blob =>
-                new References<byte[]>(name, engineType, ResultType.Binary, capacity, static (r, o) => ReadBlob(r, o), ResultVector.OfBinaries),
+                new Values<byte[]?>(name, engineType, ResultType.Binary, capacity, static (r, o) => ReadBlob(r, o), ResultVector.OfBinaries),
             _ => OtherColumn(reader, ordinal, name, engineType, capacity),
         };
     }
 
     // Text for a LIST, STRUCT, MAP, ... column. DuckDB.NET reads a LIST of INTEGER as List<int> and fails on a NULL
     // element, so lists and maps are read with nullable elements (List<int?>, Dictionary<string, int?>), all the way down.
-    private static References<string> OtherColumn(DuckDBDataReader reader, int ordinal, string name, string engineType, int capacity)
+    private static Values<string?> OtherColumn(DuckDBDataReader reader, int ordinal, string name, string engineType, int capacity)
     {
         Func<DuckDBDataReader, int, object?> read = static (r, o) => r.GetValue(o);
         try
@@ -96,7 +96,7 @@ internal abstract class ColumnBuffer
             // A type DuckDB.NET cannot read at all (UNION): every value fails, with the column's name, in Read.
         }
 
-        return new References<string>(name, engineType, ResultType.Other, capacity, (r, o) => Render(read(r, o)), v => ResultVector.OfStrings(v, ResultType.Other));
+        return new Values<string?>(name, engineType, ResultType.Other, capacity, (r, o) => Render(read(r, o)), v => ResultVector.OfStrings(v, ResultType.Other));
     }
 
     private static Type WithNullableElements(Type type)
@@ -200,16 +200,19 @@ internal abstract class ColumnBuffer
         }
     }
 
-    private sealed class Values<T>(
+    /// <summary>
+    /// A column's values of one type, null for SQL NULL. <typeparamref name="TValue"/> is the nullable element type
+    /// (<c>long?</c>, <c>string?</c>), so one buffer serves value and reference types alike.
+    /// </summary>
+    private sealed class Values<TValue>(
         string name,
         string engineType,
         ResultType type,
         int capacity,
-        Func<DuckDBDataReader, int, T> read,
-        Func<T?[], ResultVector> build) : ColumnBuffer(name, engineType, type, capacity)
-        where T : struct
+        Func<DuckDBDataReader, int, TValue> read,
+        Func<TValue[], ResultVector> build) : ColumnBuffer(name, engineType, type, capacity)
     {
-        private T?[]? _values;
+        private TValue[]? _values;
 
         public override ResultVector Build(int rowCount)
         {
@@ -225,38 +228,8 @@ internal abstract class ColumnBuffer
 
         protected override void ReadCore(DuckDBDataReader reader, int ordinal, int row)
         {
-            _values ??= new T?[Capacity];
-            _values[row] = reader.IsDBNull(ordinal) ? null : read(reader, ordinal);
-        }
-    }
-
-    private sealed class References<T>(
-        string name,
-        string engineType,
-        ResultType type,
-        int capacity,
-        Func<DuckDBDataReader, int, T> read,
-        Func<T?[], ResultVector> build) : ColumnBuffer(name, engineType, type, capacity)
-        where T : class
-    {
-        private T?[]? _values;
-
-        public override ResultVector Build(int rowCount)
-        {
-            var values = _values ?? [];
-            _values = null;
-            if (values.Length != rowCount)
-            {
-                Array.Resize(ref values, rowCount);
-            }
-
-            return build(values);
-        }
-
-        protected override void ReadCore(DuckDBDataReader reader, int ordinal, int row)
-        {
-            _values ??= new T?[Capacity];
-            _values[row] = reader.IsDBNull(ordinal) ? null : read(reader, ordinal);
+            _values ??= new TValue[Capacity];
+            _values[row] = reader.IsDBNull(ordinal) ? default! : read(reader, ordinal);
         }
     }
 }
