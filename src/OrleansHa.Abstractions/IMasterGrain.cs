@@ -33,4 +33,9 @@ public interface IMasterGrain : IGrainWithIntegerKey
     Task DropSourceAsync(string name);
 
     Task<IReadOnlyList<SourceInfo>> ListSourcesAsync();
+
+    /// <summary>Records a job's state; a finished job keeps its final state. Returns the job as recorded.</summary>
+    Task<JobInfo> RecordJobAsync(JobInfo job);
+
+    Task<JobInfo?> GetJobAsync(Guid id);
 }

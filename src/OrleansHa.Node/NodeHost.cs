@@ -34,6 +34,7 @@ internal static class NodeHost
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
         }));
         builder.Services.AddSingleton<MasterClient>();
+        builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -74,6 +75,7 @@ internal static class NodeHost
 
         WebApplication app = builder.Build();
         app.MapNodeEndpoints(clusterRoot);
+        app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }

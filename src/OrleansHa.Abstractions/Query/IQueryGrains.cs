@@ -9,6 +9,15 @@ public interface IQueryGrain : IGrainWithGuidKey
     /// <exception cref="QueryFailedException">The engine or the sandbox refused the query, or it ran out of time or memory.</exception>
     /// <exception cref="NoExecutorException">No executor is up.</exception>
     IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts the query as a job and returns at once: the job is recorded by the master (submitted, running, then
+    /// completed, failed or canceled) and its result kept on the shared drive for paging by any coordinator.
+    /// </summary>
+    Task<JobInfo> StartAsync(string sql);
+
+    /// <summary>Cancels the job if it is still running; the cancellation reaches DuckDB.</summary>
+    Task CancelAsync();
 }
 
 /// <summary>Runs queries on one executor node; the key is that node's silo address.</summary>

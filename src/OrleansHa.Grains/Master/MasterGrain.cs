@@ -40,6 +40,10 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync() => Read(store => store.ListSources());
 
+    public Task<JobInfo> RecordJobAsync(JobInfo job) => Write(store => store.RecordJob(job));
+
+    public Task<JobInfo?> GetJobAsync(Guid id) => Read(store => store.GetJob(id));
+
     private Tenure CurrentTenure()
     {
         long epoch = this.GetPrimaryKeyLong();

@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -164,6 +164,11 @@ internal sealed partial class MetadataStore : IDisposable
         {
             AddSources(connection, transaction);
         }
+
+        if (version < 3)
+        {
+            AddJobs(connection, transaction);
+        }
         else if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
@@ -238,6 +243,26 @@ internal sealed partial class MetadataStore : IDisposable
                 created_at TEXT NOT NULL,
                 created_epoch INTEGER NOT NULL);
             PRAGMA user_version = 2;
+            """);
+
+    /// <summary>Schema 3: jobs.</summary>
+    private static void AddJobs(SqliteConnection connection, SqliteTransaction transaction) =>
+        Execute(
+            connection,
+            transaction,
+            """
+            CREATE TABLE IF NOT EXISTS jobs(
+                id TEXT PRIMARY KEY,
+                sql TEXT NOT NULL,
+                state TEXT NOT NULL,
+                submitted_at TEXT NOT NULL,
+                started_at TEXT,
+                ended_at TEXT,
+                row_count INTEGER NOT NULL,
+                error TEXT,
+                coordinator TEXT NOT NULL,
+                updated_epoch INTEGER NOT NULL);
+            PRAGMA user_version = 3;
             """);
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>

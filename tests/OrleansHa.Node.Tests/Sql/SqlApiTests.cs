@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OrleansHa.Node.Tests.Failover;
+using OrleansHa.Testing;
+
+namespace OrleansHa.Node.Tests.Sql;
+
+/// <summary>Dremio's SQL and job REST API on a real node: submit, follow, page, fail clearly.</summary>
+public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+{
+    private const int People = 1200;
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private NodeCluster _cluster = null!;
+    private NodeProcess _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        await zk.HealAsync();
+        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
+        string data = Path.Combine(_cluster.Root, "people");
+        Directory.CreateDirectory(data);
+        var csv = new StringBuilder("id,name\n");
+        for (int i = 1; i <= People; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},person {i}\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(data, "people.csv"), csv.ToString());
+        _node = await _cluster.StartAsync("n1");
+        await NodeCluster.WaitForMasterAsync(_node);
+        await PostAsync("/api/v3/catalog/sources", JsonSerializer.Serialize(new { name = "people", path = data }), HttpStatusCode.Created);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_query_completes_and_its_results_page_as_dremio_pages_them()
+    {
+        string id = await SubmitAsync("SELECT id, name FROM people ORDER BY id");
+        JsonElement job = await WaitForEndAsync(id);
+        Assert.Equal("COMPLETED", job.GetProperty("jobState").GetString());
+        Assert.Equal(People, job.GetProperty("rowCount").GetInt64());
+
+        JsonElement first = await GetJsonAsync($"/api/v3/job/{id}/results?offset=0&limit=500");
+        Assert.Equal(500, first.GetProperty("rows").GetArrayLength());
+        Assert.Equal(1, first.GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal("person 1", first.GetProperty("rows")[0][1].GetString());
+        Assert.Equal(["id", "name"], first.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+
+        JsonElement last = await GetJsonAsync($"/api/v3/job/{id}/results?offset=1000&limit=500");
+        Assert.Equal(200, last.GetProperty("rows").GetArrayLength());
+        Assert.Equal(1001, last.GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(0, (await GetJsonAsync($"/api/v3/job/{id}/results?offset=5000&limit=10")).GetProperty("rows").GetArrayLength());
+        await GetAsync($"/api/v3/job/{id}/results?limit=501", HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("SELEC 1", "syntax")]
+    [InlineData("SELECT * FROM read_csv('/etc/passwd')", "/etc/passwd")]
+    public async Task A_failing_query_ends_failed_with_the_reason(string sql, string reason)
+    {
+        JsonElement job = await WaitForEndAsync(await SubmitAsync(sql));
+        Assert.Equal("FAILED", job.GetProperty("jobState").GetString());
+        Assert.Contains(reason, job.GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_clear_statuses()
+    {
+        await GetAsync($"/api/v3/job/{Guid.NewGuid()}", HttpStatusCode.NotFound);
+        await GetAsync("/api/v3/job/not-a-job-id", HttpStatusCode.NotFound);
+        await PostAsync("/api/v3/sql", "{ not json", HttpStatusCode.BadRequest);
+        await PostAsync("/api/v3/sql", "{\"sql\": \"\"}", HttpStatusCode.BadRequest);
+    }
+
+    private async Task<string> SubmitAsync(string sql)
+    {
+        string body = await PostAsync("/api/v3/sql", JsonSerializer.Serialize(new { sql }), HttpStatusCode.OK);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> WaitForEndAsync(string id)
+    {
+        JsonElement job = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                job = await GetJsonAsync($"/api/v3/job/{id}");
+                return job.GetProperty("jobState").GetString() is "COMPLETED" or "FAILED" or "CANCELED" or "INTERRUPTED";
+            },
+            TimeSpan.FromSeconds(60),
+            $"job {id} to end");
+        return job;
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string path) => JsonDocument.Parse(await GetAsync(path, HttpStatusCode.OK)).RootElement;
+
+    private async Task<string> GetAsync(string path, HttpStatusCode expected)
+    {
+        using HttpResponseMessage response = await Http.GetAsync(new Uri(_node.WebUrl + path));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"GET {path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    private async Task<string> PostAsync(string path, string json, HttpStatusCode expected)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await Http.PostAsync(new Uri(_node.WebUrl + path), content);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"POST {path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+}
