@@ -67,6 +67,17 @@ public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixt
     }
 
     [Fact]
+    public async Task Cancel_stops_a_running_query()
+    {
+        string id = await SubmitAsync("SELECT count(*) FROM range(100000000000)");
+        await Poll.UntilAsync(async () => (await GetJsonAsync($"/api/v3/job/{id}")).GetProperty("jobState").GetString() == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
+        await PostAsync($"/api/v3/job/{id}/cancel", "{}", HttpStatusCode.OK);
+        JsonElement job = await WaitForEndAsync(id);
+        Assert.Equal("CANCELED", job.GetProperty("jobState").GetString());
+        await GetAsync($"/api/v3/job/{id}/results", HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Bad_requests_get_clear_statuses()
     {
         await GetAsync($"/api/v3/job/{Guid.NewGuid()}", HttpStatusCode.NotFound);
