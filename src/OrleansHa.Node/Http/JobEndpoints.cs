@@ -66,8 +66,17 @@ internal static class JobEndpoints
                 return Problem(StatusCodes.Status400BadRequest, $"Job {id} is {DremioState(job.State)}; results exist only for a COMPLETED job.");
             }
 
-            var (schema, rows) = await JobResults.ReadPageAsync(options.Value.PathsDist, job.Id, offset ?? 0, pageSize, ct);
-            return Results.Json(new { rowCount = job.RowCount, schema, rows });
+            try
+            {
+                var (schema, rows) = await JobResults.ReadPageAsync(options.Value.PathsDist, job.Id, offset ?? 0, pageSize, ct);
+                return Results.Json(new { rowCount = job.RowCount, schema, rows });
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return Problem(
+                    StatusCodes.Status500InternalServerError,
+                    $"The results of job {id} are not under paths.dist '{options.Value.PathsDist}' on this coordinator: every coordinator must share paths.dist.");
+            }
         });
 
         app.MapPost("/api/v3/job/{id}/cancel", async (string id, MasterClient master, IGrainFactory grains, CancellationToken ct) =>

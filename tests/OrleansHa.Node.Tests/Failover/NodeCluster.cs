@@ -40,6 +40,7 @@ internal sealed class NodeCluster : IAsyncDisposable
             $"zookeeper={_zooKeeper}",
             $"cluster.id={ClusterId}",
             $"paths.db={SharedDb}",
+            $"paths.dist={Path.Combine(Root, "shared-dist")}",
             "zk.client.session.timeout=4000",
             $"services.coordinator.master.enabled={(master ? "true" : "false")}",
             .. settings,

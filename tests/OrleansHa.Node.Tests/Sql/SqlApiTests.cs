@@ -56,6 +56,17 @@ public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixt
         await GetAsync($"/api/v3/job/{id}/results?limit=501", HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task Any_coordinator_answers_for_and_pages_any_job()
+    {
+        NodeProcess other = await _cluster.StartAsync("c2", master: false);
+        string id = await SubmitAsync("SELECT count(*) AS n FROM people");
+        await WaitForEndAsync(id);
+
+        using JsonDocument page = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{other.WebUrl}/api/v3/job/{id}/results")));
+        Assert.Equal(People, page.RootElement.GetProperty("rows")[0][0].GetInt64());
+    }
+
     [Theory]
     [InlineData("SELEC 1", "syntax")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')", "/etc/passwd")]
