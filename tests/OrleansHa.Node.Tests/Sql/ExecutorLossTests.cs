@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansHa.Node.Tests.Failover;
+using OrleansHa.Testing;
+
+namespace OrleansHa.Node.Tests.Sql;
+
+/// <summary>What a query's user sees when the executor running it dies: a clear, retriable end, never a hang.</summary>
+public sealed class ExecutorLossTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private NodeCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        await zk.HealAsync();
+        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Sigkill_of_the_executor_of_a_running_query_ends_the_job_interrupted()
+    {
+        NodeProcess coordinator = await _cluster.StartAsync("m1", true, "services.executor.enabled=false");
+        await NodeCluster.WaitForMasterAsync(coordinator);
+        NodeProcess executor = await _cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
+
+        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT count(*) FROM range(100000000000)" });
+        string id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await Poll.UntilAsync(async () => await StateAsync(coordinator, id) == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
+
+        await executor.KillAsync();
+
+        await Poll.UntilAsync(async () => await StateAsync(coordinator, id) == "INTERRUPTED", TimeSpan.FromSeconds(60), "the job to end INTERRUPTED");
+        using JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{coordinator.WebUrl}/api/v3/job/{id}")));
+        Assert.Contains("executor", job.RootElement.GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task<string?> StateAsync(NodeProcess via, string id)
+    {
+        using JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/job/{id}")));
+        return job.RootElement.GetProperty("jobState").GetString();
+    }
+}
