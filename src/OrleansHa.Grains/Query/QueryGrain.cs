@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Abstractions;
@@ -12,6 +13,9 @@ namespace OrleansHa.Grains.Query;
 /// One job on a coordinator: reads the sources from the master, picks the executor running the fewest queries, and
 /// streams the executor's batches back as they come, so a large result never sits whole on the coordinator.
 /// </summary>
+// On the coordinator that took the request when it can (so a failover elsewhere leaves the job alone), else on
+// another coordinator.
+[PreferLocalPlacement]
 [RolePlacement(SiloRoles.Coordinator)]
 #pragma warning disable CA1001 // Grains are not disposed; the token source goes in OnDeactivateAsync.
 internal sealed partial class QueryGrain(

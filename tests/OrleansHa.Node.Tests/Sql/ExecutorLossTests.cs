@@ -38,6 +38,35 @@ public sealed class ExecutorLossTests(EnsembleFixture zk) : IClassFixture<Ensemb
         Assert.Contains("executor", job.RootElement.GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_query_whose_coordinator_and_executor_live_completes_through_a_master_failover()
+    {
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync("services.executor.enabled=false");
+        NodeProcess coordinator = await _cluster.StartAsync("c1", false, "services.executor.enabled=false");
+        await _cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
+
+        // Long enough to be running when the master dies, short enough to finish soon after.
+        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT count(*) AS n FROM range(3000000000)" });
+        string id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await Poll.UntilAsync(async () => await StateAsync(coordinator, id) == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
+
+        DateTimeOffset killedAt = DateTimeOffset.UtcNow;
+        await master.KillAsync();
+
+        await Poll.UntilAsync(async () => await StateAsync(coordinator, id) is "COMPLETED" or "FAILED" or "INTERRUPTED", TimeSpan.FromSeconds(120), "the job to end");
+        using (JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{coordinator.WebUrl}/api/v3/job/{id}"))))
+        {
+            Assert.Equal("COMPLETED", job.RootElement.GetProperty("jobState").GetString());
+            Assert.True(job.RootElement.GetProperty("endedAt").GetDateTimeOffset() > killedAt, "the query was still running when the master died");
+        }
+
+        Assert.Equal(standby.Name, (await NodeCluster.ViewAsync(coordinator)).Master);
+        using JsonDocument page = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{coordinator.WebUrl}/api/v3/job/{id}/results")));
+        Assert.Equal(3_000_000_000, page.RootElement.GetProperty("rows")[0][0].GetInt64());
+        Assert.True((await NodeCluster.ViewAsync(coordinator)).Epoch > before.Epoch);
+    }
+
     private static async Task<string?> StateAsync(NodeProcess via, string id)
     {
         using JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/job/{id}")));
