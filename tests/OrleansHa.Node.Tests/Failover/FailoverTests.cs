@@ -6,24 +6,15 @@ namespace OrleansHa.Node.Tests.Failover;
 /// Failover with real node processes, a real ensemble and a real shared paths.db: what operators and users are
 /// promised under SIGKILL, SIGSTOP and member loss.
 /// </summary>
-public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+public sealed class FailoverTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
     private const int LostMastershipExitCode = 3;
-    private NodeCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        await zk.HealAsync();
-        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
-    }
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Sigkill_of_the_master_hands_over_to_a_standby_and_loses_no_acknowledged_write()
     {
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
-        NodeProcess coordinator = await _cluster.StartAsync("c1", master: false);
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync();
+        NodeProcess coordinator = await Cluster.StartAsync("c1", master: false);
 
         await NodeCluster.CreateSpaceAsync(coordinator, "sales");
         for (int i = 0; i < 20; i++)
@@ -47,16 +38,16 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
         }
 
         // The killed node, restarted, finds the lock held and waits as a standby.
-        NodeProcess restarted = await _cluster.StartAsync(master.Name);
+        NodeProcess restarted = await Cluster.StartAsync(master.Name);
         await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Standbys.Contains(master.Name), TimeSpan.FromSeconds(30), "the restarted node to stand by");
         Assert.Equal(after.Epoch, (await NodeCluster.ViewAsync(restarted)).Epoch);
-        _cluster.AssertTenuresNeverOverlap(new Dictionary<long, DateTimeOffset> { [before.Epoch] = killedAt });
+        Cluster.AssertTenuresNeverOverlap(new Dictionary<long, DateTimeOffset> { [before.Epoch] = killedAt });
     }
 
     [Fact]
     public async Task A_master_stopped_past_its_session_timeout_fences_itself_on_waking_and_a_standby_takes_over()
     {
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync();
         await NodeCluster.CreateSpaceAsync(standby, "s");
         await NodeCluster.PutAsync(standby, "s", "before", "acknowledged");
 
@@ -77,14 +68,14 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
         ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch);
         Assert.Equal(standby.Name, after.Master);
         Assert.Equal("acknowledged", await NodeCluster.GetAsync(standby, "s", "before"));
-        _cluster.AssertTenuresNeverOverlap();
+        Cluster.AssertTenuresNeverOverlap();
     }
 
     [Fact]
     public async Task A_master_that_orleans_declares_dead_exits_and_a_standby_takes_over()
     {
         // A session timeout long enough that Orleans' failure detection (about 2 s here) wins the race.
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync("zk.client.session.timeout=15000");
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync("zk.client.session.timeout=15000");
 
         master.Pause();
         try
@@ -100,17 +91,17 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
         Assert.Contains(master.Lines, l => l.Contains("FENCED", StringComparison.Ordinal));
         ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch);
         Assert.Equal(standby.Name, after.Master);
-        _cluster.AssertTenuresNeverOverlap();
+        Cluster.AssertTenuresNeverOverlap();
     }
 
     [Fact]
     public async Task A_node_whose_paths_db_is_not_the_shared_one_refuses_to_become_master()
     {
-        NodeProcess shared = await _cluster.StartAsync("m1");
+        NodeProcess shared = await Cluster.StartAsync("m1");
         ClusterView before = await NodeCluster.WaitForMasterAsync(shared);
         await NodeCluster.CreateSpaceAsync(shared, "kept");
-        string ownDb = Path.Combine(_cluster.Root, "not-the-shared-db");
-        NodeProcess stray = await _cluster.StartAsync("stray", true, $"paths.db={ownDb}");
+        string ownDb = Path.Combine(Cluster.Root, "not-the-shared-db");
+        NodeProcess stray = await Cluster.StartAsync("stray", true, $"paths.db={ownDb}");
         await shared.KillAsync();
 
         // The stray node gets its own lock at once, but its store is not the cluster's: it must not fork the metadata.
@@ -119,7 +110,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
         await Poll.UntilAsync(async () => await stray.ServerStatusAsync() == 503, TimeSpan.FromSeconds(30), "server_status 503 while no real master is up");
         Assert.Null((await NodeCluster.ViewAsync(stray)).Master);
 
-        NodeProcess back = await _cluster.StartAsync("m1");
+        NodeProcess back = await Cluster.StartAsync("m1");
         ClusterView after = await NodeCluster.WaitForMasterAsync(stray, afterEpoch: before.Epoch);
         Assert.Equal("m1", after.Master);
         Assert.Contains("kept", await NodeCluster.ListSpacesAsync(back));
@@ -128,7 +119,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task The_dashboard_shows_MasterGrain_on_the_active_masters_silo_before_and_after_a_failover()
     {
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync();
         await NodeCluster.CreateSpaceAsync(standby, "dash");
         await Poll.UntilAsync(async () => (await NodeCluster.DashboardMasterSilosAsync(standby)).Contains(before.MasterSilo!), TimeSpan.FromSeconds(30), "the dashboard to show MasterGrain on the master's silo");
 
@@ -142,10 +133,10 @@ public sealed class FailoverTests(EnsembleFixture zk) : IClassFixture<EnsembleFi
     [Fact]
     public async Task Losing_a_standby_or_one_zookeeper_server_causes_no_failover()
     {
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync();
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync();
 
         await standby.KillAsync();
-        await zk.Ensemble.Servers[0].KillAsync();
+        await ZooKeeper.Ensemble.Servers[0].KillAsync();
 
         // The master keeps serving through both losses, under the same epoch.
         await NodeCluster.CreateSpaceAsync(master, "still");

@@ -6,25 +6,16 @@ using OrleansHa.Testing;
 namespace OrleansHa.Node.Tests.Sql;
 
 /// <summary>What a query's user sees when the executor running it dies: a clear, retriable end, never a hang.</summary>
-public sealed class ExecutorLossTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+public sealed class ExecutorLossTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private NodeCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        await zk.HealAsync();
-        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
-    }
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Sigkill_of_the_executor_of_a_running_query_ends_the_job_interrupted()
     {
-        NodeProcess coordinator = await _cluster.StartAsync("m1", true, "services.executor.enabled=false");
+        NodeProcess coordinator = await Cluster.StartAsync("m1", true, "services.executor.enabled=false");
         await NodeCluster.WaitForMasterAsync(coordinator);
-        NodeProcess executor = await _cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
+        NodeProcess executor = await Cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
         await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
 
         using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT count(*) FROM range(100000000000)" });
@@ -41,9 +32,9 @@ public sealed class ExecutorLossTests(EnsembleFixture zk) : IClassFixture<Ensemb
     [Fact]
     public async Task A_query_whose_coordinator_and_executor_live_completes_through_a_master_failover()
     {
-        (NodeProcess master, NodeProcess standby, ClusterView before) = await _cluster.StartMasterAndStandbyAsync("services.executor.enabled=false");
-        NodeProcess coordinator = await _cluster.StartAsync("c1", false, "services.executor.enabled=false");
-        await _cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
+        (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync("services.executor.enabled=false");
+        NodeProcess coordinator = await Cluster.StartAsync("c1", false, "services.executor.enabled=false");
+        await Cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
         await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
 
         // Long enough to be running when the master dies, short enough to finish soon after.

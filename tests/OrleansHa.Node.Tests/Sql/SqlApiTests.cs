@@ -8,18 +8,16 @@ using OrleansHa.Testing;
 namespace OrleansHa.Node.Tests.Sql;
 
 /// <summary>Dremio's SQL and job REST API on a real node: submit, follow, page, fail clearly.</summary>
-public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+public sealed class SqlApiTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
     private const int People = 1200;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private NodeCluster _cluster = null!;
     private NodeProcess _node = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await zk.HealAsync();
-        _cluster = new NodeCluster(zk.Ensemble.ConnectionString);
-        string data = Path.Combine(_cluster.Root, "people");
+        await base.InitializeAsync();
+        string data = Path.Combine(Cluster.Root, "people");
         Directory.CreateDirectory(data);
         var csv = new StringBuilder("id,name\n");
         for (int i = 1; i <= People; i++)
@@ -28,12 +26,10 @@ public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixt
         }
 
         await File.WriteAllTextAsync(Path.Combine(data, "people.csv"), csv.ToString());
-        _node = await _cluster.StartAsync("n1");
+        _node = await Cluster.StartAsync("n1");
         await NodeCluster.WaitForMasterAsync(_node);
         await PostAsync("/api/v3/catalog/sources", JsonSerializer.Serialize(new { name = "people", path = data }), HttpStatusCode.Created);
     }
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_query_completes_and_its_results_page_as_dremio_pages_them()
@@ -59,7 +55,7 @@ public sealed class SqlApiTests(EnsembleFixture zk) : IClassFixture<EnsembleFixt
     [Fact]
     public async Task Any_coordinator_answers_for_and_pages_any_job()
     {
-        NodeProcess other = await _cluster.StartAsync("c2", master: false);
+        NodeProcess other = await Cluster.StartAsync("c2", master: false);
         string id = await SubmitAsync("SELECT count(*) AS n FROM people");
         await WaitForEndAsync(id);
 

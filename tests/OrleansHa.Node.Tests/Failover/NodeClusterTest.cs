@@ -1,0 +1,20 @@
+namespace OrleansHa.Node.Tests.Failover;
+
+/// <summary>
+/// A test class whose tests each get a fresh cluster of real node processes on the class's ensemble, which is first
+/// healed of whatever the previous test killed.
+/// </summary>
+public abstract class NodeClusterTest(EnsembleFixture zk) : IClassFixture<EnsembleFixture>, IAsyncLifetime
+{
+    protected EnsembleFixture ZooKeeper { get; } = zk;
+
+    internal NodeCluster Cluster { get; private set; } = null!;
+
+    public virtual async Task InitializeAsync()
+    {
+        await ZooKeeper.HealAsync();
+        Cluster = new NodeCluster(ZooKeeper.Ensemble.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
