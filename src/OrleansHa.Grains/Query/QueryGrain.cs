@@ -29,16 +29,48 @@ internal sealed partial class QueryGrain(
 #pragma warning restore CA1001
     private CancellationTokenSource? _cancellation;
 
-    public async IAsyncEnumerable<ResultBatch> RunAsync(string sql, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
+        StreamAsync(sql, onExecutorChosen: null, cancellationToken);
+
+    /// <summary>Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.</summary>
+    private async IAsyncEnumerable<ResultBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        MasterInfo master = masters.Current ?? throw new NoActiveMasterException("No active master to read the catalog from; retry shortly.");
-        IReadOnlyList<SourceInfo> sources = await grains.GetGrain<IMasterGrain>(master.Epoch).ListSourcesAsync();
-        IExecutorGrain executor = await PickExecutorAsync();
-        await foreach (ResultBatch batch in executor.ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, sources), cancellationToken))
+        IReadOnlyList<SourceInfo> sources = await CallMasterAsync(master => master.ListSourcesAsync());
+        (IExecutorGrain executor, SiloAddress executorSilo) = await PickExecutorAsync();
+        if (onExecutorChosen is not null)
         {
-            yield return batch;
+            await onExecutorChosen();
         }
+
+        await using IAsyncEnumerator<ResultBatch> batches = executor
+            .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, sources), cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
+        while (await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken))
+        {
+            yield return batches.Current;
+        }
+    }
+
+    /// <summary>
+    /// The next batch, or an error as soon as membership declares the executor dead: a call waiting on a dead
+    /// executor's stream is not always failed by Orleans itself, and a user must never wait on a dead node.
+    /// </summary>
+    private async Task<bool> MoveNextUnlessDeadAsync(IAsyncEnumerator<ResultBatch> batches, SiloAddress executor, CancellationToken cancellationToken)
+    {
+        Task<bool> next = batches.MoveNextAsync().AsTask();
+        while (await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken)) != next)
+        {
+            if (membership.CurrentSnapshot.GetSiloStatus(executor) is SiloStatus.Dead or SiloStatus.None)
+            {
+                _ = next.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                throw new SiloUnavailableException($"Executor {executor} died while running the query.");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return await next;
     }
 
     public async Task<JobInfo> StartAsync(string sql)
@@ -75,8 +107,9 @@ internal sealed partial class QueryGrain(
     {
         try
         {
-            job = await RecordAsync(job with { State = JobState.Running, StartedAt = DateTimeOffset.UtcNow });
-            long rows = await JobResults.WriteAsync(options.Value.PathsDist, job.Id, RunAsync(job.Sql, cancellationToken), cancellationToken);
+            // Running from the moment an executor has it: a failure after this point is the executor's.
+            async Task MarkRunning() => job = await RecordAsync(job with { State = JobState.Running, StartedAt = DateTimeOffset.UtcNow });
+            long rows = await JobResults.WriteAsync(options.Value.PathsDist, job.Id, StreamAsync(job.Sql, MarkRunning, cancellationToken), cancellationToken);
             await RecordAsync(job with { State = JobState.Completed, EndedAt = DateTimeOffset.UtcNow, RowCount = rows });
         }
         catch (Exception ex) when (ex is OperationCanceledException || ex is QueryFailedException { Kind: QueryFailureKind.Canceled })
@@ -93,8 +126,14 @@ internal sealed partial class QueryGrain(
         }
     }
 
-    /// <summary>Records the job with the master, riding out a failover of the master (a few seconds at most).</summary>
-    private async Task<JobInfo> RecordAsync(JobInfo job)
+    /// <summary>Records the job with the master, riding out a failover of the master.</summary>
+    private Task<JobInfo> RecordAsync(JobInfo job) => CallMasterAsync(master => master.RecordJobAsync(job));
+
+    /// <summary>
+    /// Calls the active master, riding out a failover (a few seconds at most): both calls made here are safe to
+    /// repeat (reading the sources; recording a job's state, which never moves back).
+    /// </summary>
+    private async Task<T> CallMasterAsync<T>(Func<IMasterGrain, Task<T>> call)
     {
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (true)
@@ -102,7 +141,7 @@ internal sealed partial class QueryGrain(
             try
             {
                 MasterInfo master = masters.Current ?? throw new NoActiveMasterException();
-                return await grains.GetGrain<IMasterGrain>(master.Epoch).RecordJobAsync(job);
+                return await call(grains.GetGrain<IMasterGrain>(master.Epoch));
             }
             catch (Exception ex) when (deadline.Elapsed < TimeSpan.FromSeconds(10)
                 && ex is NoActiveMasterException or SiloUnavailableException or OrleansMessageRejectionException)
@@ -113,24 +152,26 @@ internal sealed partial class QueryGrain(
     }
 
     /// <summary>The least busy executor among the Active silos whose roles include executor.</summary>
-    private async Task<IExecutorGrain> PickExecutorAsync()
+    private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync()
     {
-        IExecutorGrain[] executors =
+        SiloAddress[] silos =
         [
             .. membership.CurrentSnapshot.Members.Values
                 .Where(m => m.Status == SiloStatus.Active && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Executor))
-                .Select(m => grains.GetGrain<IExecutorGrain>(m.SiloAddress.ToParsableString())),
+                .Select(m => m.SiloAddress),
         ];
-        if (executors.Length == 0)
+        if (silos.Length == 0)
         {
             throw new NoExecutorException();
         }
 
+        IExecutorGrain[] executors = [.. silos.Select(s => grains.GetGrain<IExecutorGrain>(s.ToParsableString()))];
         int[] running = await Task.WhenAll(executors.Select(e => e.GetRunningCountAsync()));
         int least = running.Min();
-        IExecutorGrain[] idlest = [.. executors.Where((_, i) => running[i] == least)];
+        int[] idlest = [.. Enumerable.Range(0, silos.Length).Where(i => running[i] == least)];
 #pragma warning disable CA5394 // Spreading ties needs no cryptographic randomness.
-        return idlest[Random.Shared.Next(idlest.Length)];
+        int pick = idlest[Random.Shared.Next(idlest.Length)];
 #pragma warning restore CA5394
+        return (executors[pick], silos[pick]);
     }
 }
