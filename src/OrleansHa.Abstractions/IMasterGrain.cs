@@ -34,6 +34,33 @@ public interface IMasterGrain : IGrainWithIntegerKey
 
     Task<IReadOnlyList<SourceInfo>> ListSourcesAsync();
 
+    /// <summary>Creates the view <paramref name="name"/> for <paramref name="sql"/>, or replaces its SQL. Returns the view's new version.</summary>
+    /// <exception cref="CatalogException">A source has that name, or the name or SQL is invalid.</exception>
+    Task<long> PutViewAsync(string name, string sql);
+
+    Task DropViewAsync(string name);
+
+    Task<IReadOnlyList<ViewInfo>> ListViewsAsync();
+
+    /// <summary>The catalog version, bumped by every change to a source or a view: cheap to ask before each query.</summary>
+    Task<long> GetCatalogVersionAsync();
+
+    /// <summary>Sources and views at one version.</summary>
+    Task<CatalogSnapshot> GetCatalogAsync();
+
+    /// <summary>
+    /// Creates a user with a password hash made by a coordinator (the master never sees passwords); with
+    /// <paramref name="replace"/>, an existing user's hash is replaced. Returns whether the user was created.
+    /// </summary>
+    Task<bool> PutUserAsync(string name, string passwordHash, bool replace);
+
+    Task DropUserAsync(string name);
+
+    /// <summary>The user's password hash, or null if there is no such user.</summary>
+    Task<string?> GetPasswordHashAsync(string name);
+
+    Task<IReadOnlyList<string>> ListUsersAsync();
+
     /// <summary>Records a job's state; a finished job keeps its final state. Returns the job as recorded.</summary>
     Task<JobInfo> RecordJobAsync(JobInfo job);
 

@@ -29,13 +29,17 @@ public interface IExecutorGrain : IGrainWithStringKey
     IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, CancellationToken cancellationToken = default);
 }
 
-/// <summary>What an executor runs: the SQL, and the sources it may read, each a view of its directory's files.</summary>
+/// <summary>
+/// What an executor runs: the SQL, the sources it may read (each a view of its directory's files) and the catalog's
+/// views over them.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 public sealed record QueryRequest(
     [property: Id(0)] Guid JobId,
     [property: Id(1)] string Sql,
-    [property: Id(2)] IReadOnlyList<SourceInfo> Sources);
+    [property: Id(2)] IReadOnlyList<SourceInfo> Sources,
+    [property: Id(3)] IReadOnlyList<ViewInfo> Views);
 
 /// <summary>No executor node is up to run a query. Retriable once one joins.</summary>
 [GenerateSerializer]

@@ -15,10 +15,6 @@ namespace Orleans.Hosting;
 public static class MasterElectionExtensions
 {
     /// <summary>
-    /// Every node watches the active master and can place <c>MasterGrain</c>; master-eligible nodes also stand for
-    /// election. The process's <c>SharedZooKeeperClient</c> must be registered.
-    /// </summary>
-    /// <summary>
     /// Publishes this node's <paramref name="roles"/> as silo metadata and lets grains be placed by role with
     /// <c>[RolePlacement("executor")]</c>.
     /// </summary>
@@ -35,6 +31,10 @@ public static class MasterElectionExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Every node watches the active master and can place <c>MasterGrain</c>; master-eligible nodes also stand for
+    /// election. The process's <c>SharedZooKeeperClient</c> must be registered.
+    /// </summary>
     public static ISiloBuilder AddMasterElection(this ISiloBuilder builder, Action<ElectionOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -43,6 +43,7 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<IFatalErrorHandler, FencingFatalErrorHandler>();
         builder.Services.AddSingleton<ActiveMasterWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
+        builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<MasterElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
         builder.Services.AddPlacementDirector<MasterPlacementStrategy, MasterPlacementDirector>();

@@ -40,6 +40,24 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync() => Read(store => store.ListSources());
 
+    public Task<long> PutViewAsync(string name, string sql) => Write(store => store.PutView(name, sql));
+
+    public Task DropViewAsync(string name) => Write(store => store.DropView(name));
+
+    public Task<IReadOnlyList<ViewInfo>> ListViewsAsync() => Read(store => store.ListViews());
+
+    public Task<long> GetCatalogVersionAsync() => Read(store => store.CatalogVersion());
+
+    public Task<CatalogSnapshot> GetCatalogAsync() => Read(store => store.Catalog());
+
+    public Task<bool> PutUserAsync(string name, string passwordHash, bool replace) => Write(store => store.PutUser(name, passwordHash, replace));
+
+    public Task DropUserAsync(string name) => Write(store => store.DropUser(name));
+
+    public Task<string?> GetPasswordHashAsync(string name) => Read(store => store.GetPasswordHash(name));
+
+    public Task<IReadOnlyList<string>> ListUsersAsync() => Read(store => store.ListUsers());
+
     public Task<JobInfo> RecordJobAsync(JobInfo job) => Write(store => store.RecordJob(job));
 
     public Task<JobInfo?> GetJobAsync(Guid id) => Read(store => store.GetJob(id));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Orleans.Concurrency;
+using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Grains.Placement;
 using OrleansHa.Grains.Query.Engine;
@@ -24,7 +25,7 @@ internal sealed class ExecutorGrain : Grain, IExecutorGrain
         var sandbox = new QuerySandbox
         {
             AllowedDirectories = [.. request.Sources.Select(s => s.Path)],
-            Views = SourceViews.For(request.Sources),
+            Views = SourceViews.For(request.Sources, request.Views),
         };
         Interlocked.Increment(ref _running);
         try
@@ -44,8 +45,11 @@ internal sealed class ExecutorGrain : Grain, IExecutorGrain
 /// <summary>Each source becomes a view over its directory's files, by the file kinds found there.</summary>
 internal static class SourceViews
 {
-    public static IReadOnlyDictionary<string, string> For(IEnumerable<OrleansHa.Abstractions.SourceInfo> sources) =>
-        sources.ToDictionary(s => s.Name, s => SelectFor(s.Path), StringComparer.Ordinal);
+    /// <summary>The sources' views, then the catalog's views (source and view names never clash: the master refuses it).</summary>
+    public static IReadOnlyDictionary<string, string> For(IEnumerable<SourceInfo> sources, IEnumerable<ViewInfo> views) =>
+        sources.Select(s => KeyValuePair.Create(s.Name, SelectFor(s.Path)))
+            .Concat(views.Select(v => KeyValuePair.Create(v.Name, v.Sql)))
+            .ToDictionary(StringComparer.Ordinal);
 
     private static string SelectFor(string directory)
     {
@@ -57,6 +61,7 @@ internal static class SourceViews
         return Has(".parquet") ? $"SELECT * FROM read_parquet({Quote(glob + ".parquet")})"
             : Has(".csv") ? $"SELECT * FROM read_csv({Quote(glob + ".csv")})"
             : Has(".json") ? $"SELECT * FROM read_json({Quote(glob + ".json")})"
-            : throw new QueryFailedException(QueryFailureKind.Sql, $"Source directory {directory} holds no .parquet, .csv or .json file.");
+            // Fails only the queries that read it: a source registered before its files arrive must not break the others.
+            : $"SELECT error({Quote($"Source directory {directory} holds no .parquet, .csv or .json file.")})";
     }
 }

@@ -10,7 +10,7 @@ using OrleansHa.Grains.Placement;
 namespace OrleansHa.Grains.Query;
 
 /// <summary>
-/// One job on a coordinator: reads the sources from the master, picks the executor running the fewest queries, and
+/// One job on a coordinator: binds the catalog's sources and views (cached, see <see cref="CatalogCache"/>), picks the executor running the fewest queries, and
 /// streams the executor's batches back as they come, so a large result never sits whole on the coordinator.
 /// </summary>
 // On the coordinator that took the request when it can (so a failover elsewhere leaves the job alone), else on
@@ -22,6 +22,7 @@ internal sealed partial class QueryGrain(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
     ActiveMasterWatcher masters,
+    CatalogCache catalogCache,
     IGrainFactory grains,
     ILocalSiloDetails silo,
     Microsoft.Extensions.Options.IOptions<QueryOptions> options) : Grain, IQueryGrain
@@ -36,7 +37,7 @@ internal sealed partial class QueryGrain(
     private async IAsyncEnumerable<ResultBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        IReadOnlyList<SourceInfo> sources = await CallMasterAsync(master => master.ListSourcesAsync());
+        CatalogSnapshot catalog = await catalogCache.GetAsync();
         (IExecutorGrain executor, SiloAddress executorSilo) = await PickExecutorAsync();
         if (onExecutorChosen is not null)
         {
@@ -44,7 +45,7 @@ internal sealed partial class QueryGrain(
         }
 
         await using IAsyncEnumerator<ResultBatch> batches = executor
-            .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, sources), cancellationToken)
+            .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, catalog.Sources, catalog.Views), cancellationToken)
             .GetAsyncEnumerator(cancellationToken);
         while (await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken))
         {
@@ -126,30 +127,11 @@ internal sealed partial class QueryGrain(
         }
     }
 
-    /// <summary>Records the job with the master, riding out a failover of the master.</summary>
-    private Task<JobInfo> RecordAsync(JobInfo job) => CallMasterAsync(master => master.RecordJobAsync(job));
-
     /// <summary>
-    /// Calls the active master, riding out a failover (a few seconds at most): both calls made here are safe to
-    /// repeat (reading the sources; recording a job's state, which never moves back).
+    /// Records the job with the master, riding out a failover of the master: recording a state is safe to repeat, since
+    /// a job's state never moves back.
     /// </summary>
-    private async Task<T> CallMasterAsync<T>(Func<IMasterGrain, Task<T>> call)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                MasterInfo master = masters.Current ?? throw new NoActiveMasterException();
-                return await call(grains.GetGrain<IMasterGrain>(master.Epoch));
-            }
-            catch (Exception ex) when (deadline.Elapsed < TimeSpan.FromSeconds(10)
-                && ex is NoActiveMasterException or SiloUnavailableException or OrleansMessageRejectionException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
-            }
-        }
-    }
+    private Task<JobInfo> RecordAsync(JobInfo job) => MasterCalls.CallAsync(grains, masters, master => master.RecordJobAsync(job), MasterCalls.RetryFor);
 
     /// <summary>The least busy executor among the Active silos whose roles include executor.</summary>
     private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync()

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 using OrleansHa.Abstractions;
 
 namespace OrleansHa.Grains.Storage;
@@ -11,13 +12,18 @@ internal sealed partial class MetadataStore
     /// <exception cref="CatalogConflictException">A source of that name exists.</exception>
     public void CreateSource(string name, string path)
     {
-        ValidateSourceName(name);
+        ValidateSourceName(name, "Source");
         ValidateSourcePath(path);
         Write(transaction =>
         {
             if (Scalar(_connection, transaction, "SELECT 1 FROM sources WHERE name = @name;", ("@name", name)) is not null)
             {
                 throw new CatalogConflictException($"Source '{name}' already exists.");
+            }
+
+            if (Scalar(_connection, transaction, "SELECT 1 FROM views WHERE name = @name;", ("@name", name)) is not null)
+            {
+                throw new CatalogConflictException($"'{name}' is a view; a source cannot have the same name.");
             }
 
             Execute(
@@ -28,6 +34,7 @@ internal sealed partial class MetadataStore
                 ("@path", path),
                 ("@at", Timestamp(_time)),
                 ("@epoch", Epoch));
+            BumpCatalogVersion(transaction);
             return true;
         });
     }
@@ -35,13 +42,22 @@ internal sealed partial class MetadataStore
     /// <exception cref="CatalogNotFoundException">No source has that name.</exception>
     public void DropSource(string name)
     {
-        ValidateSourceName(name);
-        Write(transaction => Execute(_connection, transaction, "DELETE FROM sources WHERE name = @name;", ("@name", name)) == 1
-            ? true
-            : throw new CatalogNotFoundException($"Source '{name}' does not exist."));
+        ValidateSourceName(name, "Source");
+        Write(transaction =>
+        {
+            if (Execute(_connection, transaction, "DELETE FROM sources WHERE name = @name;", ("@name", name)) != 1)
+            {
+                throw new CatalogNotFoundException($"Source '{name}' does not exist.");
+            }
+
+            BumpCatalogVersion(transaction);
+            return true;
+        });
     }
 
-    public IReadOnlyList<SourceInfo> ListSources() => Read(transaction =>
+    public IReadOnlyList<SourceInfo> ListSources() => Read(ReadSources);
+
+    private List<SourceInfo> ReadSources(SqliteTransaction transaction)
     {
         using var command = Command(_connection, transaction, "SELECT name, path FROM sources ORDER BY name;", []);
         using var reader = command.ExecuteReader();
@@ -51,16 +67,16 @@ internal sealed partial class MetadataStore
             sources.Add(new SourceInfo(reader.GetString(0), reader.GetString(1)));
         }
 
-        return (IReadOnlyList<SourceInfo>)sources;
-    });
+        return sources;
+    }
 
-    /// <summary>A source name becomes a view name in queries, so it must be a plain identifier: no quoting, no injection.</summary>
-    private static void ValidateSourceName(string name)
+    /// <summary>Source and view names are view names in queries, so they must be plain identifiers: no quoting, no injection.</summary>
+    private static void ValidateSourceName(string name, string what)
     {
         CatalogNames.Validate(name, nameof(name));
         if (!SourceName().IsMatch(name))
         {
-            throw new ArgumentException($"Source name '{name}' must start with a letter or '_' and hold only letters, digits and '_'.", nameof(name));
+            throw new ArgumentException($"{what} name '{name}' must start with a letter or '_' and hold only letters, digits and '_'.", nameof(name));
         }
     }
 

@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 3;
+    internal const int SchemaVersion = 4;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -169,6 +169,11 @@ internal sealed partial class MetadataStore : IDisposable
         {
             AddJobs(connection, transaction);
         }
+
+        if (version < 4)
+        {
+            AddViewsAndUsers(connection, transaction);
+        }
         else if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
@@ -263,6 +268,33 @@ internal sealed partial class MetadataStore : IDisposable
                 coordinator TEXT NOT NULL,
                 updated_epoch INTEGER NOT NULL);
             PRAGMA user_version = 3;
+            """);
+
+    /// <summary>
+    /// Schema 4: views (a name for SQL text), users (salted slow hashes only), and one catalog version that every change
+    /// to sources or views bumps, so coordinators can cache the catalog and refetch only when it moved.
+    /// </summary>
+    private static void AddViewsAndUsers(SqliteConnection connection, SqliteTransaction transaction) =>
+        Execute(
+            connection,
+            transaction,
+            """
+            CREATE TABLE IF NOT EXISTS views(
+                name TEXT PRIMARY KEY,
+                sql TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                updated_at TEXT NOT NULL,
+                updated_epoch INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS users(
+                name TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                created_epoch INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS catalog_version(
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                version INTEGER NOT NULL);
+            INSERT OR IGNORE INTO catalog_version(singleton, version) VALUES (1, 1);
+            PRAGMA user_version = 4;
             """);
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>

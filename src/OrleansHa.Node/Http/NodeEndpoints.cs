@@ -76,6 +76,7 @@ internal static class NodeEndpoints
             return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
         });
         MapSources(catalog);
+        MapViews(catalog);
         catalog.MapPut("/spaces/{space}/entries/{key}", (string space, string key, EntryRequest request, MasterClient master, CancellationToken ct) =>
             Answer(async () => new { version = await master.WriteAsync(m => m.PutEntryAsync(space, key, request.Value ?? string.Empty, request.ExpectedVersion), ct) }));
     }
@@ -94,6 +95,45 @@ internal static class NodeEndpoints
             Answer(async () =>
             {
                 await master.WriteAsync(m => m.DropSourceAsync(name), ct);
+                return new { name };
+            }));
+    }
+
+    private static void MapViews(RouteGroupBuilder catalog)
+    {
+        // Everything a query can name, in Dremio's words: a source, or a view as a VIRTUAL_DATASET with its SQL.
+        catalog.MapGet("/", (MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                CatalogSnapshot snapshot = await master.ReadAsync(m => m.GetCatalogAsync(), ct);
+                return new
+                {
+                    version = snapshot.Version,
+                    data = snapshot.Sources.Select(s => (object)new { entityType = "source", name = s.Name, path = s.Path })
+                        .Concat(snapshot.Views.Select(v => new { entityType = "dataset", type = "VIRTUAL_DATASET", name = v.Name, sql = v.Sql, version = v.Version })),
+                };
+            }));
+        catalog.MapGet("/views", (MasterClient master, CancellationToken ct) =>
+            Answer(() => master.ReadAsync(m => m.ListViewsAsync(), ct)));
+        catalog.MapPut("/views/{name}", async (string name, ViewRequest request, MasterClient master, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Sql))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
+            }
+
+            long version = 0;
+            IResult result = await Answer(async () =>
+            {
+                version = await master.WriteAsync(m => m.PutViewAsync(name, request.Sql), ct);
+                return new { name, sql = request.Sql, version };
+            });
+            return version == 1 ? Results.Json(((IValueHttpResult)result).Value, statusCode: StatusCodes.Status201Created) : result;
+        });
+        catalog.MapDelete("/views/{name}", (string name, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.DropViewAsync(name), ct);
                 return new { name };
             }));
     }
@@ -130,4 +170,6 @@ internal static class NodeEndpoints
     private sealed record EntryRequest(string? Value, long? ExpectedVersion);
 
     private sealed record SourceRequest(string? Name, string? Path);
+
+    private sealed record ViewRequest(string? Sql);
 }

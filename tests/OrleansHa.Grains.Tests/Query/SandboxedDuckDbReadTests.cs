@@ -178,6 +178,58 @@ public sealed class SandboxedDuckDbReadTests(QueryFiles files) : IClassFixture<Q
         Assert.Equal([[3L, 300L]], rows);
     }
 
+    [Fact]
+    public async Task A_view_over_another_view_works_whichever_comes_first()
+    {
+        var sandbox = files.Sandbox() with
+        {
+            Views = new Dictionary<string, string>
+            {
+                ["adults"] = "SELECT * FROM people WHERE score > 1",
+                ["people"] = $"SELECT * FROM read_csv('{files.Data}/people.csv')",
+                ["adult_count"] = "SELECT count(*) AS n FROM adults",
+            },
+        };
+
+        var rows = await QueryFiles.RowsAsync("SELECT n FROM adult_count", sandbox);
+
+        Assert.Equal((await QueryFiles.RowsAsync($"SELECT count(*) FROM read_csv('{files.Data}/people.csv') WHERE score > 1", files.Sandbox()))[0][0], rows[0][0]);
+    }
+
+    [Fact]
+    public async Task A_view_over_a_missing_name_fails_the_query_naming_the_view()
+    {
+        var sandbox = files.Sandbox() with { Views = new Dictionary<string, string> { ["broken"] = "SELECT * FROM nowhere" } };
+
+        var failure = await QueryFiles.FailsAsync("SELECT 1", sandbox, QueryFailureKind.Sql);
+
+        Assert.Contains("View 'broken' could not be created", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("nowhere", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_source_without_files_fails_only_the_queries_that_read_it()
+    {
+        string empty = Directory.CreateTempSubdirectory("orleans-ha-empty-source-").FullName;
+        try
+        {
+            var sandbox = files.Sandbox() with
+            {
+                AllowedDirectories = [files.Data, empty],
+                Views = OrleansHa.Grains.Query.SourceViews.For([new("people", files.Data), new("pending", empty)], []),
+            };
+
+            var rows = await QueryFiles.RowsAsync("SELECT 1::BIGINT", sandbox);
+            Assert.Equal([[1L]], rows);
+            var failure = await QueryFiles.FailsAsync("SELECT * FROM pending", sandbox, QueryFailureKind.Sql);
+            Assert.Contains($"Source directory {empty} holds no .parquet, .csv or .json file.", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
     [InlineData("COPY (SELECT 1) TO '{data}/from-a-view.csv'")]

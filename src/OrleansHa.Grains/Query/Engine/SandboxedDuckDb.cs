@@ -153,19 +153,56 @@ internal sealed class SandboxedDuckDb
                 Execute(connection, setting);
             }
 
-            foreach (var (name, select) in sandbox.Views)
-            {
-                SqlGuard.EnsureNoForbiddenCall(select);
-                StatementCheck.EnsureSingleRead(connection.NativeConnection, select);
-                Execute(connection, $"CREATE VIEW \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" AS {select}");
-            }
-
+            CreateViews(connection, sandbox.Views);
             return connection;
         }
         catch
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the views, each checked like a query. DuckDB binds a view when it is created, so a view over another view
+    /// must come after it: views that fail are tried again after the others, until a round makes no progress; then the
+    /// first failure is the error (a view over a missing name, or invalid SQL).
+    /// </summary>
+    private static void CreateViews(DuckDBConnection connection, IReadOnlyDictionary<string, string> views)
+    {
+        var pending = views.ToList();
+        while (pending.Count > 0)
+        {
+            var failed = new List<KeyValuePair<string, string>>();
+            QueryFailedException? firstFailure = null;
+            foreach (var (name, select) in pending)
+            {
+                try
+                {
+                    SqlGuard.EnsureNoForbiddenCall(select);
+                    StatementCheck.EnsureSingleRead(connection.NativeConnection, select);
+                    Execute(connection, $"CREATE VIEW \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" AS {select}");
+                }
+                catch (Exception ex) when (ex is DuckDBException or QueryFailedException { Kind: QueryFailureKind.Sql })
+                {
+                    // A name not bound yet may be a view still to come; anything the sandbox refuses fails at once.
+                    QueryFailedException cause = ex as QueryFailedException ?? EngineErrors.FromDuckDb((DuckDBException)ex);
+                    if (cause.Kind != QueryFailureKind.Sql)
+                    {
+                        throw cause;
+                    }
+
+                    failed.Add(new(name, select));
+                    firstFailure ??= new QueryFailedException(cause.Kind, $"View '{name}' could not be created: {cause.Message}");
+                }
+            }
+
+            if (failed.Count == pending.Count)
+            {
+                throw firstFailure!;
+            }
+
+            pending = failed;
         }
     }
 

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using OrleansHa.Abstractions;
+using OrleansHa.Grains.Election;
+
+namespace OrleansHa.Grains.Query;
+
+/// <summary>
+/// A coordinator's copy of the catalog (sources and views). Before each query it asks the master for the catalog
+/// version, a cheap call, and refetches the catalog only when the version moved; so a query sees every change
+/// acknowledged before it started. While no master answers (a failover), queries run on the last copy instead of
+/// waiting: the catalog cannot change without a master anyway.
+/// </summary>
+internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWatcher masters, ILogger<CatalogCache> logger)
+{
+    private CatalogSnapshot? _snapshot;
+
+    /// <summary>How many times the catalog was fetched whole (for tests and operators).</summary>
+    public int Fetches => Volatile.Read(ref _fetches);
+
+    private int _fetches;
+
+    /// <exception cref="NoActiveMasterException">No master answered and this coordinator has no copy yet.</exception>
+    public async Task<CatalogSnapshot> GetAsync()
+    {
+        CatalogSnapshot? known = Volatile.Read(ref _snapshot);
+        if (known is null)
+        {
+            return await FetchAsync(MasterCalls.RetryFor);
+        }
+
+        long version;
+        try
+        {
+            version = await MasterCalls.CallAsync(grains, masters, m => m.GetCatalogVersionAsync(), retryFor: TimeSpan.Zero);
+        }
+        catch (Exception ex) when (MasterCalls.IsMasterUnavailable(ex))
+        {
+            LogServingCached(logger, known.Version, ex.Message);
+            return known;
+        }
+
+        return version == known.Version ? known : await FetchAsync(MasterCalls.RetryFor);
+    }
+
+    private async Task<CatalogSnapshot> FetchAsync(TimeSpan retryFor)
+    {
+        CatalogSnapshot fetched = await MasterCalls.CallAsync(grains, masters, m => m.GetCatalogAsync(), retryFor);
+        Interlocked.Increment(ref _fetches);
+
+        // Keep the newest copy when fetches race.
+        CatalogSnapshot? current;
+        do
+        {
+            current = Volatile.Read(ref _snapshot);
+            if (current is not null && current.Version >= fetched.Version)
+            {
+                return fetched;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _snapshot, fetched, current) != current);
+        return fetched;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No master answered ({Reason}); the query uses the cached catalog at version {Version}.")]
+    private static partial void LogServingCached(ILogger logger, long version, string reason);
+}
