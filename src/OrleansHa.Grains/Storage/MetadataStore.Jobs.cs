@@ -46,33 +46,41 @@ internal sealed partial class MetadataStore
         });
     }
 
-    public JobInfo? GetJob(Guid id) => Read(transaction => ReadJob(transaction, id));
+    public JobInfo? GetJob(Guid id) => Read(transaction => ReadJobs(transaction, "WHERE id = @id", ("@id", id.ToString("D"))).SingleOrDefault());
 
-    private JobInfo? ReadJob(SqliteTransaction transaction, Guid id)
+    /// <summary>Jobs not finished yet (submitted or running), oldest first: the master sweeps those whose coordinator died.</summary>
+    public IReadOnlyList<JobInfo> UnfinishedJobs() => Read(transaction => ReadJobs(
+        transaction, "WHERE state IN (@submitted, @running) ORDER BY submitted_at", ("@submitted", nameof(JobState.Submitted)), ("@running", nameof(JobState.Running))));
+
+    private JobInfo? ReadJob(SqliteTransaction transaction, Guid id) =>
+        ReadJobs(transaction, "WHERE id = @id", ("@id", id.ToString("D"))).SingleOrDefault();
+
+    private List<JobInfo> ReadJobs(SqliteTransaction transaction, string condition, params ReadOnlySpan<(string Name, object Value)> parameters)
     {
         using var command = Command(
             _connection,
             transaction,
-            "SELECT sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator FROM jobs WHERE id = @id;",
-            [("@id", id.ToString("D"))]);
+            "SELECT id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator FROM jobs " + condition + ";",
+            parameters);
         using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
         static DateTimeOffset? When(SqliteDataReader r, int i) =>
             r.IsDBNull(i) ? null : DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
-        return new JobInfo(
-            id,
-            reader.GetString(0),
-            Enum.Parse<JobState>(reader.GetString(1)),
-            When(reader, 2)!.Value,
-            When(reader, 3),
-            When(reader, 4),
-            reader.GetInt64(5),
-            reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.GetString(7));
+        var jobs = new List<JobInfo>();
+        while (reader.Read())
+        {
+            jobs.Add(new JobInfo(
+                Guid.Parse(reader.GetString(0)),
+                reader.GetString(1),
+                Enum.Parse<JobState>(reader.GetString(2)),
+                When(reader, 3)!.Value,
+                When(reader, 4),
+                When(reader, 5),
+                reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetString(8)));
+        }
+
+        return jobs;
     }
 }

@@ -5,10 +5,10 @@ using OrleansHa.Testing;
 
 namespace OrleansHa.Node.Tests.Sql;
 
-/// <summary>What a query's user sees when the executor running it dies: a clear, retriable end, never a hang.</summary>
+/// <summary>What a query's user sees when the executor or coordinator running it dies: a clear, retriable end, never a hang.</summary>
 public sealed class ExecutorLossTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private static readonly HttpClient Http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task Sigkill_of_the_executor_of_a_running_query_ends_the_job_interrupted()
@@ -18,7 +18,7 @@ public sealed class ExecutorLossTests(EnsembleFixture zk) : NodeClusterTest(zk)
         NodeProcess executor = await Cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
         await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
 
-        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT count(*) FROM range(100000000000)" });
+        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT sum(hash(i)) FROM range(10000000000000) t(i)" });
         string id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
         await Poll.UntilAsync(async () => await StateAsync(coordinator, id) == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
 
@@ -27,6 +27,27 @@ public sealed class ExecutorLossTests(EnsembleFixture zk) : NodeClusterTest(zk)
         await Poll.UntilAsync(async () => await StateAsync(coordinator, id) == "INTERRUPTED", TimeSpan.FromSeconds(60), "the job to end INTERRUPTED");
         using JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{coordinator.WebUrl}/api/v3/job/{id}")));
         Assert.Contains("executor", job.RootElement.GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Sigkill_of_the_coordinator_of_a_running_query_ends_the_job_interrupted_as_any_coordinator_reports()
+    {
+        NodeProcess master = await Cluster.StartAsync("m1", true, "services.executor.enabled=false");
+        await NodeCluster.WaitForMasterAsync(master);
+        NodeProcess coordinator = await Cluster.StartAsync("c1", false, "services.executor.enabled=false");
+        await Cluster.StartAsync("e1", false, "services.coordinator.enabled=false", "services.executor.enabled=true");
+        await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(master)).Nodes.Contains("e1"), TimeSpan.FromSeconds(30), "the executor to join");
+
+        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), new { sql = "SELECT sum(hash(i)) FROM range(10000000000000) t(i)" });
+        string id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await Poll.UntilAsync(async () => await StateAsync(master, id) == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
+
+        await coordinator.KillAsync();
+
+        await Poll.UntilAsync(async () => await StateAsync(master, id) == "INTERRUPTED", TimeSpan.FromSeconds(60), "the job to end INTERRUPTED");
+        using JsonDocument job = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{master.WebUrl}/api/v3/job/{id}")));
+        Assert.Contains("coordinator", job.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Contains("submit the query again", job.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
