@@ -11,7 +11,7 @@ using OrleansHa.ZooKeeper;
 int trials = args.Length >= 2 && args[0] == "--trials" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 string clusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
 string root = Path.Combine(Path.GetTempPath(), "orleansha-failover-bench", clusterId);
-using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+using var http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(30));
 
 await using ZooKeeperEnsemble ensemble = await ZooKeeperEnsemble.StartAsync(3, ZooKeeperServerSettings.Default with { LogLevel = "warn" });
 await using ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(ensemble.ConnectionString);

@@ -3,6 +3,7 @@ using Orleans.Dashboard;
 using Orleans.Configuration;
 using OrleansHa.Node.Configuration;
 using OrleansHa.Node.Http;
+using OrleansHa.Node.Security;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node;
@@ -34,6 +35,9 @@ internal static class NodeHost
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
         }));
         builder.Services.AddSingleton<MasterClient>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<Authenticator>();
         builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
         builder.UseOrleans(silo =>
         {
@@ -71,9 +75,11 @@ internal static class NodeHost
                 o.WebUrl = WebUrl(config);
             });
             silo.AddDashboard();
+            silo.AddIncomingGrainCallFilter<TokenCallFilter>();
         });
 
         WebApplication app = builder.Build();
+        app.UseRestAuthentication();
         app.MapNodeEndpoints(clusterRoot);
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");

@@ -37,6 +37,8 @@ public sealed class NodeProcess : DotnetChildProcess
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.client-endpoint.port={ports[2]}"),
             "services.coordinator.master.embedded-zookeeper.enabled=false",
+            $"auth.admin.user={TestCredentials.User}",
+            $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
         return new NodeProcess(name, ports[0], all.SelectMany(setting => new[] { "--set", setting }));
     }

@@ -46,6 +46,8 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<MasterElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<OrphanedJobSweeper>();
         builder.Services.AddPlacementDirector<MasterPlacementStrategy, MasterPlacementDirector>();
         builder.AddGrainDirectory(MasterGrainDirectory.Name, (sp, _) => ActivatorUtilities.CreateInstance<MasterGrainDirectory>(sp));
         return builder;

@@ -69,7 +69,7 @@ internal sealed partial class MetadataStore
         });
     }
 
-    /// <summary>The views in the order they were last written, so a view comes after the views it was written over.</summary>
+    /// <summary>The views by name (each query's sandbox creates them in whatever order their dependencies need).</summary>
     public IReadOnlyList<ViewInfo> ListViews() => Read(ReadViews);
 
     /// <summary>The catalog version: bumped by every change to a source or a view.</summary>
@@ -87,7 +87,7 @@ internal sealed partial class MetadataStore
 
     private List<ViewInfo> ReadViews(SqliteTransaction transaction)
     {
-        using var command = Command(_connection, transaction, "SELECT name, sql, version FROM views ORDER BY updated_at, name;", []);
+        using var command = Command(_connection, transaction, "SELECT name, sql, version FROM views ORDER BY name;", []);
         using var reader = command.ExecuteReader();
         var views = new List<ViewInfo>();
         while (reader.Read())

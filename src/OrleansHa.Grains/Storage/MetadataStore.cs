@@ -271,8 +271,9 @@ internal sealed partial class MetadataStore : IDisposable
             """);
 
     /// <summary>
-    /// Schema 4: views (a name for SQL text), users (salted slow hashes only), and one catalog version that every change
-    /// to sources or views bumps, so coordinators can cache the catalog and refetch only when it moved.
+    /// Schema 4: views (a name for SQL text), users (salted slow hashes only), one catalog version that every change
+    /// to sources or views bumps (so coordinators can cache the catalog and refetch only when it moved), and an index
+    /// that finds unfinished jobs.
     /// </summary>
     private static void AddViewsAndUsers(SqliteConnection connection, SqliteTransaction transaction) =>
         Execute(
@@ -294,6 +295,7 @@ internal sealed partial class MetadataStore : IDisposable
                 singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
                 version INTEGER NOT NULL);
             INSERT OR IGNORE INTO catalog_version(singleton, version) VALUES (1, 1);
+            CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
             PRAGMA user_version = 4;
             """);
 

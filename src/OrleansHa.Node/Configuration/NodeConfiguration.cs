@@ -72,6 +72,15 @@ internal sealed class NodeConfiguration
     /// <summary><c>node.address</c>: the address other silos and clients reach this node at. Default <c>127.0.0.1</c>.</summary>
     public required string NodeAddress { get; init; }
 
+    /// <summary><c>auth.admin.user</c>: the first user, created with <see cref="AdminPassword"/> if it does not exist. Default <c>admin</c>.</summary>
+    public required string AdminUser { get; init; }
+
+    /// <summary><c>auth.admin.password</c>: the first user's password, or null when not configured (then no user is created).</summary>
+    public required string? AdminPassword { get; init; }
+
+    /// <summary><c>auth.token.lifetime</c>: how long a login token is valid. Default 30 hours, as Dremio's.</summary>
+    public required TimeSpan TokenLifetime { get; init; }
+
     /// <summary>The roles this node plays: <see cref="NodeRoles.Master"/>, <see cref="NodeRoles.Coordinator"/>, <see cref="NodeRoles.Executor"/>.</summary>
     public IReadOnlySet<string> Roles => field ??= BuildRoles();
 

@@ -11,7 +11,7 @@ namespace OrleansHa.Node.Configuration;
 internal sealed partial class NodeConfigurationReader
 {
     /// <summary>Top-level keys checked for near-miss spellings of our own (<c>servces</c>, <c>zookeper</c>).</summary>
-    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper"];
+    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper", "auth"];
 
     private readonly ConfigObject _root;
     private readonly List<ConfigurationProblem> _problems = [];
@@ -71,6 +71,9 @@ internal sealed partial class NodeConfigurationReader
             ClusterId = ReadString(Keys.ClusterId, "orleans-ha"),
             NodeName = ReadString(Keys.NodeName, Environment.MachineName),
             NodeAddress = ReadString(Keys.NodeAddress, "127.0.0.1"),
+            AdminUser = ReadString(Keys.AdminUser, "admin"),
+            AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
+            TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
             Config = new HoconConfig(_root),
         };
     }

@@ -19,6 +19,9 @@ internal static class NodeConfigurationKeys
     public const string ClusterId = "cluster.id";
     public const string NodeName = "node.name";
     public const string NodeAddress = "node.address";
+    public const string AdminUser = "auth.admin.user";
+    public const string AdminPassword = "auth.admin.password";
+    public const string TokenLifetime = "auth.token.lifetime";
 }
 
 /// <summary>
@@ -50,13 +53,17 @@ internal static class NodeConfigurationSchema
 
         cluster.id = "orleans-ha"
         node.address = "127.0.0.1"
+
+        # The first user, created when it does not exist yet; set auth.admin.password (or ORLEANSHA__auth__admin__password).
+        auth.admin.user = "admin"
+        auth.token.lifetime = 30h
         """;
 
     /// <summary>
     /// Top-level keys whose every key must be known: a typo under them is an error, not a silently ignored setting.
     /// Other top-level keys are left alone for other readers of the configuration.
     /// </summary>
-    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node"];
+    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth"];
 
     /// <summary>Every known key that holds a value.</summary>
     public static IReadOnlyList<string> Keys { get; } =
@@ -77,6 +84,9 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.ClusterId,
         NodeConfigurationKeys.NodeName,
         NodeConfigurationKeys.NodeAddress,
+        NodeConfigurationKeys.AdminUser,
+        NodeConfigurationKeys.AdminPassword,
+        NodeConfigurationKeys.TokenLifetime,
     ];
 
     /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>

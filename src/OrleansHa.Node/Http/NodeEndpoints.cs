@@ -77,6 +77,7 @@ internal static class NodeEndpoints
         });
         MapSources(catalog);
         MapViews(catalog);
+        MapUsers(app);
         catalog.MapPut("/spaces/{space}/entries/{key}", (string space, string key, EntryRequest request, MasterClient master, CancellationToken ct) =>
             Answer(async () => new { version = await master.WriteAsync(m => m.PutEntryAsync(space, key, request.Value ?? string.Empty, request.ExpectedVersion), ct) }));
     }
@@ -138,6 +139,46 @@ internal static class NodeEndpoints
             }));
     }
 
+    /// <summary>Users: passwords are hashed here, on the coordinator; the master stores only the hash.</summary>
+    private static void MapUsers(WebApplication app)
+    {
+        RouteGroupBuilder users = app.MapGroup("/api/v3/user");
+        users.MapGet("/", (MasterClient master, CancellationToken ct) =>
+            Answer(async () => (await master.ReadAsync(m => m.ListUsersAsync(), ct)).Select(name => new { name })));
+        users.MapPost("/", async (UserRequest request, MasterClient master, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\".");
+            }
+
+            return await Answer(
+                async () => await master.WriteAsync(m => m.PutUserAsync(request.Name, Security.Authenticator.Hash(request.Name, request.Password), replace: false), ct)
+                    ? new { name = request.Name }
+                    : throw new CatalogException(CatalogError.Conflict, $"User '{request.Name}' already exists."),
+                StatusCodes.Status201Created);
+        });
+        users.MapPut("/{name}", async (string name, UserRequest request, MasterClient master, CancellationToken ct) =>
+        {
+            if (string.IsNullOrEmpty(request.Password))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\".");
+            }
+
+            return await Answer(async () =>
+            {
+                await master.WriteAsync(m => m.PutUserAsync(name, Security.Authenticator.Hash(name, request.Password), replace: true), ct);
+                return new { name };
+            });
+        });
+        users.MapDelete("/{name}", (string name, MasterClient master, CancellationToken ct) =>
+            Answer(async () =>
+            {
+                await master.WriteAsync(m => m.DropUserAsync(name), ct);
+                return new { name };
+            }));
+    }
+
     /// <summary>Maps the master's typed errors to HTTP statuses with a message that says what was wrong.</summary>
     private static async Task<IResult> Answer<T>(Func<Task<T>> call, int successStatus = StatusCodes.Status200OK)
     {
@@ -172,4 +213,6 @@ internal static class NodeEndpoints
     private sealed record SourceRequest(string? Name, string? Path);
 
     private sealed record ViewRequest(string? Sql);
+
+    private sealed record UserRequest(string? Name, string? Password);
 }

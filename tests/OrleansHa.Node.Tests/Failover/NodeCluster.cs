@@ -11,7 +11,7 @@ namespace OrleansHa.Node.Tests.Failover;
 /// </summary>
 internal sealed class NodeCluster : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private static readonly HttpClient Http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(20));
     private readonly string _zooKeeper;
     private readonly List<NodeProcess> _all = [];
 
@@ -83,6 +83,12 @@ internal sealed class NodeCluster : IAsyncDisposable
         await Poll.UntilAsync(
             async () =>
             {
+                // server_status is open; the cluster view needs a login, and the first login needs a master.
+                if (await via.ServerStatusAsync() != 200)
+                {
+                    return false;
+                }
+
                 view = await ViewAsync(via);
                 return view.Master is not null && view.Master != not && view.Epoch > afterEpoch;
             },

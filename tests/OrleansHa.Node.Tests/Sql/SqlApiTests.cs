@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using OrleansHa.Node.Tests.Failover;
@@ -11,7 +12,7 @@ namespace OrleansHa.Node.Tests.Sql;
 public sealed class SqlApiTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
     private const int People = 1200;
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private static readonly HttpClient Http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(30));
     private NodeProcess _node = null!;
 
     public override async Task InitializeAsync()
@@ -76,12 +77,39 @@ public sealed class SqlApiTests(EnsembleFixture zk) : NodeClusterTest(zk)
     [Fact]
     public async Task Cancel_stops_a_running_query()
     {
-        string id = await SubmitAsync("SELECT count(*) FROM range(100000000000)");
+        string id = await SubmitAsync("SELECT sum(hash(i)) FROM range(10000000000000) t(i)");
         await Poll.UntilAsync(async () => (await GetJsonAsync($"/api/v3/job/{id}")).GetProperty("jobState").GetString() == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
         await PostAsync($"/api/v3/job/{id}/cancel", "{}", HttpStatusCode.OK);
         JsonElement job = await WaitForEndAsync(id);
         Assert.Equal("CANCELED", job.GetProperty("jobState").GetString());
         await GetAsync($"/api/v3/job/{id}/results", HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_view_is_a_name_for_SQL_that_queries_use_and_a_change_to_it_is_seen_by_the_next_query()
+    {
+        await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/early", new { sql = "SELECT * FROM people WHERE id <= 10" }, HttpStatusCode.Created);
+        await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/early_names", new { sql = "SELECT name FROM early" }, HttpStatusCode.Created);
+        Assert.Equal(10, await CountAsync("SELECT count(*) FROM early_names"));
+
+        string replaced = await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/early", new { sql = "SELECT * FROM people WHERE id <= 20" }, HttpStatusCode.OK);
+        Assert.Equal(2, JsonDocument.Parse(replaced).RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(20, await CountAsync("SELECT count(*) FROM early_names"));
+
+        JsonElement catalog = await GetJsonAsync("/api/v3/catalog");
+        Assert.Equal(
+            ["source:people", "dataset:early", "dataset:early_names"],
+            catalog.GetProperty("data").EnumerateArray().Select(e => $"{e.GetProperty("entityType").GetString()}:{e.GetProperty("name").GetString()}"));
+
+        await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/people", new { sql = "SELECT 1" }, HttpStatusCode.Conflict);
+        await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/bad%20name", new { sql = "SELECT 1" }, HttpStatusCode.BadRequest);
+        await SendAsync(HttpMethod.Put, "/api/v3/catalog/views/empty", new { sql = "" }, HttpStatusCode.BadRequest);
+
+        await SendAsync(HttpMethod.Delete, "/api/v3/catalog/views/early_names", null, HttpStatusCode.OK);
+        await SendAsync(HttpMethod.Delete, "/api/v3/catalog/views/early_names", null, HttpStatusCode.NotFound);
+        JsonElement failed = await WaitForEndAsync(await SubmitAsync("SELECT * FROM early_names"));
+        Assert.Equal("FAILED", failed.GetProperty("jobState").GetString());
+        Assert.Contains("early_names", failed.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,6 +119,23 @@ public sealed class SqlApiTests(EnsembleFixture zk) : NodeClusterTest(zk)
         await GetAsync("/api/v3/job/not-a-job-id", HttpStatusCode.NotFound);
         await PostAsync("/api/v3/sql", "{ not json", HttpStatusCode.BadRequest);
         await PostAsync("/api/v3/sql", "{\"sql\": \"\"}", HttpStatusCode.BadRequest);
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        string id = await SubmitAsync(sql);
+        JsonElement job = await WaitForEndAsync(id);
+        Assert.True(job.GetProperty("jobState").GetString() == "COMPLETED", job.ToString());
+        return (await GetJsonAsync($"/api/v3/job/{id}/results")).GetProperty("rows")[0][0].GetInt64();
+    }
+
+    private async Task<string> SendAsync(HttpMethod method, string path, object? body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_node.WebUrl + path)) { Content = body is null ? null : JsonContent.Create(body) };
+        using HttpResponseMessage response = await Http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return text;
     }
 
     private async Task<string> SubmitAsync(string sql)

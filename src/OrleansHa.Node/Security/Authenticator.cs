@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Identity;
+using OrleansHa.Abstractions.Security;
+using OrleansHa.Node.Configuration;
+using OrleansHa.Node.Http;
+
+namespace OrleansHa.Node.Security;
+
+/// <summary>
+/// Checks user names and passwords on the coordinator that took them: the master keeps only salted PBKDF2 hashes
+/// (ASP.NET Core's password hasher) and never spends its time hashing. The configured first user is created on its
+/// first login if it does not exist yet.
+/// </summary>
+internal sealed class Authenticator(MasterClient master, TokenService tokens, NodeConfiguration config)
+{
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    /// <summary>A hash that no password matches, checked for unknown users so that timing does not reveal which names exist.</summary>
+    private static readonly string Decoy = Hasher.HashPassword(string.Empty, Guid.NewGuid().ToString("N"));
+
+    public static string Hash(string user, string password) => Hasher.HashPassword(user, password);
+
+    /// <exception cref="AuthenticationFailedException">Unknown user or wrong password (the same message for both).</exception>
+    /// <exception cref="OrleansHa.Abstractions.NoActiveMasterException">No master answered, so the user could not be looked up.</exception>
+    public async Task<IssuedToken> LoginAsync(string? user, string? password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
+        {
+            throw new AuthenticationFailedException("A user name and a password are required.");
+        }
+
+        // Looking the user up is the node's own call: the caller has no token yet.
+        RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(cancellationToken));
+        string? hash = await master.ReadAsync(m => m.GetPasswordHashAsync(user), cancellationToken);
+        if (hash is null && user == config.AdminUser && config.AdminPassword is { Length: > 0 } adminPassword)
+        {
+            await master.WriteAsync(m => m.PutUserAsync(user, Hash(user, adminPassword), replace: false), cancellationToken);
+            hash = await master.ReadAsync(m => m.GetPasswordHashAsync(user), cancellationToken);
+        }
+
+        if (Hasher.VerifyHashedPassword(user, hash ?? Decoy, password) == PasswordVerificationResult.Failed || hash is null)
+        {
+            throw new AuthenticationFailedException("Wrong user name or password.");
+        }
+
+        return await tokens.IssueAsync(user, cancellationToken);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Security;
+using OrleansHa.Node.Tests.Failover;
+using OrleansHa.Testing;
+
+namespace OrleansHa.Node.Tests.Security;
+
+/// <summary>Users and tokens on real nodes: Dremio's login, both token headers, the dashboard's login, grain clients.</summary>
+public sealed class AuthTests(EnsembleFixture zk) : NodeClusterTest(zk)
+{
+    private static readonly HttpClient Anonymous = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    [Fact]
+    public async Task Server_status_is_open_and_everything_else_needs_a_valid_token()
+    {
+        NodeProcess node = await StartMasterAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous.GetAsync(new Uri(node.WebUrl + "/apiv2/server_status"))).StatusCode);
+
+        foreach (string path in new[] { "/api/v3/cluster", "/api/v3/catalog/sources", "/api/v3/job/" + Guid.NewGuid(), "/api/v3/user" })
+        {
+            await ExpectUnauthorizedAsync(Send(node, HttpMethod.Get, path, authorization: null), "an Authorization header is required");
+            await ExpectUnauthorizedAsync(Send(node, HttpMethod.Get, path, "_dremio" + "v1.YWRtaW4.99999999999." + Convert.ToBase64String(new byte[32]).TrimEnd('=')), "not issued by this cluster");
+            await ExpectUnauthorizedAsync(Send(node, HttpMethod.Get, path, "_dremiogarbage"), "malformed");
+            await ExpectUnauthorizedAsync(Send(node, HttpMethod.Get, path, "Token abc"), "must be");
+        }
+
+        await ExpectUnauthorizedAsync(Send(node, HttpMethod.Post, "/api/v3/sql", authorization: null, body: new { sql = "SELECT 1" }), "Authorization header");
+    }
+
+    [Fact]
+    public async Task Login_returns_a_token_that_works_as_dremio_and_as_bearer_on_every_coordinator()
+    {
+        NodeProcess master = await StartMasterAsync();
+        NodeProcess coordinator = await Cluster.StartAsync("c2", master: false);
+
+        string token = await LoginAsync(master, TestCredentials.User, TestCredentials.Password);
+
+        foreach (NodeProcess node in new[] { master, coordinator })
+        {
+            foreach (string header in new[] { "_dremio" + token, "Bearer " + token })
+            {
+                using HttpResponseMessage response = await Send(node, HttpMethod.Get, "/api/v3/catalog/sources", header);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{node.Name} with {header[..7]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(TestCredentials.User, "wrong password")]
+    [InlineData("nobody", TestCredentials.Password)]
+    [InlineData("", "")]
+    public async Task A_wrong_login_is_401_and_says_only_that(string user, string password)
+    {
+        NodeProcess node = await StartMasterAsync();
+
+        using HttpResponseMessage response = await Anonymous.PostAsJsonAsync(new Uri(node.WebUrl + "/apiv2/login"), new { userName = user, password });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        string message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errorMessage").GetString()!;
+        Assert.True(message is "Wrong user name or password." or "A user name and a password are required.", message);
+    }
+
+    [Fact]
+    public async Task Users_are_created_changed_and_dropped_through_the_master_and_only_their_hash_is_stored()
+    {
+        NodeProcess node = await StartMasterAsync();
+        string admin = "_dremio" + await LoginAsync(node, TestCredentials.User, TestCredentials.Password);
+
+        using (HttpResponseMessage created = await Send(node, HttpMethod.Post, "/api/v3/user", admin, new { name = "ada", password = "first secret" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (HttpResponseMessage again = await Send(node, HttpMethod.Post, "/api/v3/user", admin, new { name = "ada", password = "x" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        await LoginAsync(node, "ada", "first secret");
+        using (HttpResponseMessage changed = await Send(node, HttpMethod.Put, "/api/v3/user/ada", admin, new { password = "second secret" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        }
+
+        await ExpectUnauthorizedAsync(Anonymous.PostAsJsonAsync(new Uri(node.WebUrl + "/apiv2/login"), new { userName = "ada", password = "first secret" }), "Wrong user name or password");
+        await LoginAsync(node, "ada", "second secret");
+
+        string metadata = await File.ReadAllTextAsync(Path.Combine(Cluster.SharedDb, "metadata.db"), Encoding.Latin1);
+        Assert.DoesNotContain("second secret", metadata, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestCredentials.Password, metadata, StringComparison.Ordinal);
+
+        using (HttpResponseMessage dropped = await Send(node, HttpMethod.Delete, "/api/v3/user/ada", admin))
+        {
+            Assert.Equal(HttpStatusCode.OK, dropped.StatusCode);
+        }
+
+        await ExpectUnauthorizedAsync(Anonymous.PostAsJsonAsync(new Uri(node.WebUrl + "/apiv2/login"), new { userName = "ada", password = "second secret" }), "Wrong user name or password");
+    }
+
+    [Fact]
+    public async Task The_dashboard_asks_a_browser_to_log_in_and_accepts_the_users_password()
+    {
+        NodeProcess node = await StartMasterAsync();
+
+        using (HttpResponseMessage challenge = await Send(node, HttpMethod.Get, "/dashboard", authorization: null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, challenge.StatusCode);
+            Assert.Equal("Basic", challenge.Headers.WwwAuthenticate.Single().Scheme);
+        }
+
+        await ExpectUnauthorizedAsync(Send(node, HttpMethod.Get, "/dashboard", Basic(TestCredentials.User, "wrong")), "Wrong user name or password");
+        for (int i = 0; i < 3; i++)
+        {
+            // The page itself: "/dashboard" redirects here, and a redirect drops the Authorization header.
+            using HttpResponseMessage page = await Send(node, HttpMethod.Get, "/dashboard/", Basic(TestCredentials.User, TestCredentials.Password));
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"{(int)page.StatusCode} {await page.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Fact]
+    public async Task A_grain_client_is_refused_without_a_token_and_served_with_one()
+    {
+        NodeProcess node = await StartMasterAsync();
+        using IHost host = new HostBuilder()
+            .UseOrleansClient(client => client
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = Cluster.ClusterId;
+                    o.ServiceId = "orleans-ha";
+                })
+                .UseZooKeeperClustering(o => o.ConnectionString = ZooKeeper.Ensemble.ConnectionString))
+            .Build();
+        await host.StartAsync();
+        IClusterClient client = host.Services.GetRequiredService<IClusterClient>();
+        long epoch = (await NodeCluster.WaitForMasterAsync(node)).Epoch;
+
+        var refused = await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
+        Assert.Contains("needs a token", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<ILoginGrain>(0).LoginAsync(TestCredentials.User, "wrong"));
+
+        string token = await client.GetGrain<ILoginGrain>(0).LoginAsync(TestCredentials.User, TestCredentials.Password);
+        RequestContext.Set(AuthTokens.RequestContextKey, token);
+        try
+        {
+            Assert.Empty(await client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
+            RequestContext.Set(AuthTokens.RequestContextKey, token + "x");
+            await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
+        }
+        finally
+        {
+            RequestContext.Clear();
+        }
+    }
+
+    private async Task<NodeProcess> StartMasterAsync()
+    {
+        NodeProcess node = await Cluster.StartAsync("m1");
+        await NodeCluster.WaitForMasterAsync(node);
+        return node;
+    }
+
+    private static async Task<string> LoginAsync(NodeProcess node, string user, string password)
+    {
+        using HttpResponseMessage response = await Anonymous.PostAsJsonAsync(new Uri(node.WebUrl + "/apiv2/login"), new { userName = user, password });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"login as {user}: {(int)response.StatusCode} {body}");
+        using JsonDocument json = JsonDocument.Parse(body);
+        Assert.Equal(user, json.RootElement.GetProperty("userName").GetString());
+        return json.RootElement.GetProperty("token").GetString()!;
+    }
+
+    private static string Basic(string user, string password) =>
+        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+
+    private static async Task<HttpResponseMessage> Send(NodeProcess node, HttpMethod method, string path, string? authorization, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(node.WebUrl + path));
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await Anonymous.SendAsync(request);
+    }
+
+    private static async Task ExpectUnauthorizedAsync(Task<HttpResponseMessage> sending, string reason)
+    {
+        using HttpResponseMessage response = await sending;
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {body}");
+        Assert.Contains(reason, body, StringComparison.Ordinal);
+    }
+}
