@@ -34,6 +34,24 @@ public sealed class NodeConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_first_user_and_token_lifetime_come_from_auth_keys_and_the_password_has_no_default()
+    {
+        NodeConfiguration defaults = NodeConfiguration.Load(null, ConfigFiles.NoEnvironment, []);
+        Assert.Equal("admin", defaults.AdminUser);
+        Assert.Null(defaults.AdminPassword);
+        Assert.Equal(TimeSpan.FromHours(30), defaults.TokenLifetime);
+
+        NodeConfiguration set = _files.Load(
+            "auth { admin.user: root, token.lifetime: 15m }", ConfigFiles.Env(("ORLEANSHA__auth__admin__password", "s3cret")));
+        Assert.Equal("root", set.AdminUser);
+        Assert.Equal("s3cret", set.AdminPassword);
+        Assert.Equal(TimeSpan.FromMinutes(15), set.TokenLifetime);
+
+        var typo = Assert.Throws<ConfigurationException>(() => _files.Load("auth.admin.pasword: x"));
+        Assert.Contains("auth.admin.password", typo.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_empty_file_gives_the_defaults()
     {
         NodeConfiguration config = _files.Load(string.Empty);
