@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using OrleansHa.Grains.Query;
+using OrleansHa.Grains.Query.Engine;
+using Xunit.Abstractions;
+
+namespace OrleansHa.Grains.Tests.Query;
+
+/// <summary>Job results on disk: every page is right, wherever it starts, and a deep page costs no more than the first.</summary>
+[Collection(SerialQueryTests.Name)]
+public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dist = Directory.CreateTempSubdirectory("orleans-ha-dist-").FullName;
+
+    public void Dispose() => Directory.Delete(_dist, recursive: true);
+
+    [Fact]
+    public async Task Pages_at_every_kind_of_offset_hold_the_right_rows()
+    {
+        const int Rows = 3 * JobResults.IndexEvery + 17;
+        Guid job = Guid.NewGuid();
+        long written = await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync($"SELECT i, 'row ' || i AS label FROM range({Rows}) t(i)", files.Sandbox()), CancellationToken.None);
+        Assert.Equal(Rows, written);
+
+        foreach (long offset in new long[] { 0, 1, JobResults.IndexEvery - 1, JobResults.IndexEvery, 2 * JobResults.IndexEvery + 5, Rows - 3 })
+        {
+            var (schema, rows) = await JobResults.ReadPageAsync(_dist, job, offset, 10, CancellationToken.None);
+            Assert.Equal(2, schema.GetArrayLength());
+            Assert.Equal(Math.Min(10, Rows - offset), rows.Count);
+            Assert.Equal(offset, rows[0][0].GetInt64());
+            Assert.Equal($"row {offset + rows.Count - 1}", rows[^1][1].GetString());
+        }
+
+        Assert.Empty((await JobResults.ReadPageAsync(_dist, job, Rows, 10, CancellationToken.None)).Rows);
+        Assert.Empty((await JobResults.ReadPageAsync(_dist, job, 10 * Rows, 10, CancellationToken.None)).Rows);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dist, "jobs"), "*.partial"));
+    }
+
+    [Fact]
+    public async Task A_result_without_an_index_still_pages_by_reading_from_the_start()
+    {
+        Guid job = Guid.NewGuid();
+        await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync("SELECT i FROM range(1000) t(i)", files.Sandbox()), CancellationToken.None);
+        File.Delete(Path.ChangeExtension(JobResults.PathOf(_dist, job), ".idx"));
+
+        var (_, rows) = await JobResults.ReadPageAsync(_dist, job, 700, 5, CancellationToken.None);
+
+        Assert.Equal([700L, 701L, 702L, 703L, 704L], rows.Select(r => r[0].GetInt64()));
+    }
+
+    [Fact]
+    public async Task A_page_deep_in_a_large_result_is_found_by_seeking()
+    {
+        const int Rows = 2_000_000;
+        Guid job = Guid.NewGuid();
+        await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync($"SELECT i FROM range({Rows}) t(i)", files.Sandbox()), CancellationToken.None);
+
+        var first = Stopwatch.StartNew();
+        var (_, head) = await JobResults.ReadPageAsync(_dist, job, 0, 500, CancellationToken.None);
+        first.Stop();
+        var deep = Stopwatch.StartNew();
+        var (_, tail) = await JobResults.ReadPageAsync(_dist, job, Rows - 500, 500, CancellationToken.None);
+        deep.Stop();
+
+        Assert.Equal(0, head[0][0].GetInt64());
+        Assert.Equal(Rows - 1, tail[^1][0].GetInt64());
+        output.WriteLine($"first page {first.Elapsed.TotalMilliseconds:0.0} ms, last page of {Rows} rows {deep.Elapsed.TotalMilliseconds:0.0} ms");
+    }
+}
