@@ -59,8 +59,8 @@ internal static class NodeHost
             });
             silo.AddNodeRoles(config.Roles, new Dictionary<string, string>
             {
-                ["orleans-ha.node"] = config.NodeName,
-                ["orleans-ha.web"] = WebUrl(config),
+                [OrleansHa.Grains.Placement.SiloRoles.NodeNameKey] = config.NodeName,
+                [OrleansHa.Grains.Placement.SiloRoles.WebUrlKey] = WebUrl(config),
             });
             silo.AddMasterElection(o =>
             {
@@ -74,7 +74,7 @@ internal static class NodeHost
         });
 
         WebApplication app = builder.Build();
-        app.MapNodeEndpoints(clusterRoot);
+        app.MapNodeEndpoints();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

@@ -48,31 +48,47 @@ internal sealed partial class MetadataStore
 
     public JobInfo? GetJob(Guid id) => Read(transaction => ReadJob(transaction, id));
 
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Read(transaction =>
+        {
+            using var command = Command(_connection, transaction, $"SELECT {JobColumns} FROM jobs ORDER BY submitted_at DESC, id LIMIT @limit;", [("@limit", limit)]);
+            using var reader = command.ExecuteReader();
+            var jobs = new List<JobInfo>();
+            while (reader.Read())
+            {
+                jobs.Add(ReadJobRow(reader));
+            }
+
+            return (IReadOnlyList<JobInfo>)jobs;
+        });
+    }
+
+    private const string JobColumns = "id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator";
+
     private JobInfo? ReadJob(SqliteTransaction transaction, Guid id)
     {
-        using var command = Command(
-            _connection,
-            transaction,
-            "SELECT sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator FROM jobs WHERE id = @id;",
-            [("@id", id.ToString("D"))]);
+        using var command = Command(_connection, transaction, $"SELECT {JobColumns} FROM jobs WHERE id = @id;", [("@id", id.ToString("D"))]);
         using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
+        return reader.Read() ? ReadJobRow(reader) : null;
+    }
 
+    private static JobInfo ReadJobRow(SqliteDataReader reader)
+    {
         static DateTimeOffset? When(SqliteDataReader r, int i) =>
             r.IsDBNull(i) ? null : DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
         return new JobInfo(
-            id,
-            reader.GetString(0),
-            Enum.Parse<JobState>(reader.GetString(1)),
-            When(reader, 2)!.Value,
-            When(reader, 3),
+            Guid.Parse(reader.GetString(0)),
+            reader.GetString(1),
+            Enum.Parse<JobState>(reader.GetString(2)),
+            When(reader, 3)!.Value,
             When(reader, 4),
-            reader.GetInt64(5),
-            reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.GetString(7));
+            When(reader, 5),
+            reader.GetInt64(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.GetString(8));
     }
 }
