@@ -10,21 +10,30 @@ using OrleansHa.ZooKeeper;
 namespace OrleansHa.Grains.Cluster;
 
 /// <summary>
-/// The cluster as this silo sees it: membership, each node's roles from its silo metadata, the active master and
-/// the standbys registered in ZooKeeper. A stateless worker, so it runs on the silo that takes the call (for a grain
+/// The cluster's status for grain clients. A stateless worker, so it runs on the silo that takes the call (for a grain
 /// client, its gateway) and never waits on another node.
 /// </summary>
 [StatelessWorker]
-internal sealed class ClusterStatusGrain(
+internal sealed class ClusterStatusGrain(ClusterStatusReader reader) : Grain, IClusterStatusGrain
+{
+    public Task<ClusterStatus> GetStatusAsync() => reader.ReadAsync(CancellationToken.None);
+}
+
+/// <summary>
+/// The cluster as this silo sees it: membership, each node's roles from its silo metadata, the active master and
+/// the standbys registered in ZooKeeper. The REST API reads it directly (it may answer before the silo takes grain
+/// calls); grain clients through <see cref="ClusterStatusGrain"/>.
+/// </summary>
+public sealed class ClusterStatusReader(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
     ActiveMasterWatcher masters,
     SharedZooKeeperClient zooKeeper,
-    IOptions<ElectionOptions> options) : Grain, IClusterStatusGrain
+    IOptions<ElectionOptions> options)
 {
     private readonly MasterPaths _paths = new(options.Value.ClusterRoot);
 
-    public async Task<ClusterStatus> GetStatusAsync()
+    public async Task<ClusterStatus> ReadAsync(CancellationToken cancellationToken)
     {
         NodeStatus[] nodes =
         [
@@ -45,8 +54,8 @@ internal sealed class ClusterStatusGrain(
         IReadOnlyList<string> standbys = [];
         try
         {
-            ZooKeeperClient zk = await zooKeeper.GetAsync();
-            standbys = [.. (await zk.GetChildrenAsync(_paths.Candidates)).Children.Order(StringComparer.Ordinal)];
+            ZooKeeperClient zk = await zooKeeper.GetAsync(cancellationToken);
+            standbys = [.. (await zk.GetChildrenAsync(_paths.Candidates, cancellationToken: cancellationToken)).Children.Order(StringComparer.Ordinal)];
         }
         catch (NoNodeException)
         {

@@ -1,4 +1,5 @@
 using OrleansHa.Abstractions;
+using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
 
 namespace OrleansHa.Node.Http;
@@ -13,10 +14,10 @@ internal static class NodeEndpoints
             ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json("OK"));
 
-        app.MapGet("/api/v3/cluster", async (IGrainFactory grains) =>
+        app.MapGet("/api/v3/cluster", async (ClusterStatusReader reader, CancellationToken ct) =>
         {
-            // The same view grain clients get: this silo's own, never waiting on another node.
-            ClusterStatus status = await grains.GetGrain<IClusterStatusGrain>(0).GetStatusAsync();
+            // The same view grain clients get, read here directly: this node may serve HTTP before it takes grain calls.
+            ClusterStatus status = await reader.ReadAsync(ct);
             MasterInfo? active = status.Master;
             return Results.Json(new
             {
