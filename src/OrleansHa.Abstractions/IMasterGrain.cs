@@ -65,4 +65,8 @@ public interface IMasterGrain : IGrainWithIntegerKey
     Task<JobInfo> RecordJobAsync(JobInfo job);
 
     Task<JobInfo?> GetJobAsync(Guid id);
+
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
+    /// <exception cref="CatalogException"><paramref name="limit"/> is not positive.</exception>
+    Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit);
 }

@@ -63,8 +63,8 @@ internal static class NodeHost
             });
             silo.AddNodeRoles(config.Roles, new Dictionary<string, string>
             {
-                ["orleans-ha.node"] = config.NodeName,
-                ["orleans-ha.web"] = WebUrl(config),
+                [OrleansHa.Grains.Placement.SiloRoles.NodeNameKey] = config.NodeName,
+                [OrleansHa.Grains.Placement.SiloRoles.WebUrlKey] = WebUrl(config),
             });
             silo.AddMasterElection(o =>
             {
@@ -80,7 +80,7 @@ internal static class NodeHost
 
         WebApplication app = builder.Build();
         app.UseRestAuthentication();
-        app.MapNodeEndpoints(clusterRoot);
+        app.MapNodeEndpoints();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

@@ -11,7 +11,7 @@ namespace OrleansHa.Grains.Election;
 /// placement and every caller of <see cref="IMasterGrain"/> read it from here, never from a guess.
 /// </summary>
 public sealed partial class ActiveMasterWatcher(SharedZooKeeperClient zooKeeper, IOptions<ElectionOptions> options, ILogger<ActiveMasterWatcher> logger)
-    : BackgroundService
+    : BackgroundService, IActiveMasterSource
 {
     private readonly MasterPaths _paths = new(options.Value.ClusterRoot);
     private volatile MasterInfo? _current;

@@ -13,21 +13,24 @@ internal static class MasterRecords
 
     public static byte[] Serialize(EpochRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);
 
-    public static byte[] Serialize(MasterInfo record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);
+    public static byte[] Serialize(MasterInfo record) => ActiveMasterRecord.Serialize(record);
 
-    public static EpochRecord ReadEpoch(byte[] data, string path) => data.Length == 0 ? new EpochRecord(0, null) : Read<EpochRecord>(data, path);
-
-    public static MasterInfo ReadMaster(byte[] data, string path) => Read<MasterInfo>(data, path);
-
-    private static T Read<T>(byte[] data, string path)
+    public static EpochRecord ReadEpoch(byte[] data, string path)
     {
+        if (data.Length == 0)
+        {
+            return new EpochRecord(0, null);
+        }
+
         try
         {
-            return JsonSerializer.Deserialize<T>(data, Json) ?? throw new FormatException($"{path} holds null");
+            return JsonSerializer.Deserialize<EpochRecord>(data, Json) ?? throw new FormatException($"{path} holds null");
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{path} does not hold a valid {typeof(T).Name}: {ex.Message}", ex);
+            throw new FormatException($"{path} does not hold a valid {nameof(EpochRecord)}: {ex.Message}", ex);
         }
     }
+
+    public static MasterInfo ReadMaster(byte[] data, string path) => ActiveMasterRecord.Read(data, path);
 }

@@ -42,6 +42,7 @@ public static class MasterElectionExtensions
         builder.Services.TryAddSingleton<ISelfFencing, ProcessExitFencing>();
         builder.Services.AddSingleton<IFatalErrorHandler, FencingFatalErrorHandler>();
         builder.Services.AddSingleton<ActiveMasterWatcher>();
+        builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<MasterElection>();

@@ -62,6 +62,8 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     public Task<JobInfo?> GetJobAsync(Guid id) => Read(store => store.GetJob(id));
 
+    public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit) => Read(store => store.ListJobs(limit));
+
     private Tenure CurrentTenure()
     {
         long epoch = this.GetPrimaryKeyLong();

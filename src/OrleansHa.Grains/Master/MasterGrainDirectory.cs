@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Orleans.GrainDirectory;
 using Orleans.Runtime;
+using OrleansHa.Abstractions;
 using OrleansHa.Grains.Election;
 using OrleansHa.ZooKeeper;
 using OrleansHa.ZooKeeper.Recipes;

@@ -12,6 +12,12 @@ public static class SiloRoles
     /// <summary>The silo metadata key whose value lists the node's roles, comma-separated.</summary>
     public const string MetadataKey = "orleans-ha.roles";
 
+    /// <summary>The silo metadata key whose value is the node's name (<c>node.name</c>).</summary>
+    public const string NodeNameKey = "orleans-ha.node";
+
+    /// <summary>The silo metadata key whose value is the URL of the node's REST API.</summary>
+    public const string WebUrlKey = "orleans-ha.web";
+
     public const string Master = "master";
     public const string Coordinator = "coordinator";
     public const string Executor = "executor";

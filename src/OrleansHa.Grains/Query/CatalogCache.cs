@@ -12,6 +12,11 @@ namespace OrleansHa.Grains.Query;
 /// </summary>
 internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWatcher masters, ILogger<CatalogCache> logger)
 {
+    /// <summary>How long a coordinator's calls that are safe to repeat ride out a master failover (which takes well under a second).</summary>
+    internal static readonly TimeSpan RideOutFailoverFor = TimeSpan.FromSeconds(10);
+
+    private readonly MasterCalls _patient = new(grains, masters, RideOutFailoverFor);
+    private readonly MasterCalls _impatient = new(grains, masters, TimeSpan.Zero);
     private CatalogSnapshot? _snapshot;
 
     /// <summary>How many times the catalog was fetched whole (for tests and operators).</summary>
@@ -25,26 +30,26 @@ internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWat
         CatalogSnapshot? known = Volatile.Read(ref _snapshot);
         if (known is null)
         {
-            return await FetchAsync(MasterCalls.RetryFor);
+            return await FetchAsync();
         }
 
         long version;
         try
         {
-            version = await MasterCalls.CallAsync(grains, masters, m => m.GetCatalogVersionAsync(), retryFor: TimeSpan.Zero);
+            version = await _impatient.ReadAsync(m => m.GetCatalogVersionAsync(), CancellationToken.None);
         }
-        catch (Exception ex) when (MasterCalls.IsMasterUnavailable(ex))
+        catch (Exception ex) when (ex is NoActiveMasterException || MasterCalls.IsNodeLost(ex))
         {
             LogServingCached(logger, known.Version, ex.Message);
             return known;
         }
 
-        return version == known.Version ? known : await FetchAsync(MasterCalls.RetryFor);
+        return version == known.Version ? known : await FetchAsync();
     }
 
-    private async Task<CatalogSnapshot> FetchAsync(TimeSpan retryFor)
+    private async Task<CatalogSnapshot> FetchAsync()
     {
-        CatalogSnapshot fetched = await MasterCalls.CallAsync(grains, masters, m => m.GetCatalogAsync(), retryFor);
+        CatalogSnapshot fetched = await _patient.ReadAsync(m => m.GetCatalogAsync(), CancellationToken.None);
         Interlocked.Increment(ref _fetches);
 
         // Keep the newest copy when fetches race.

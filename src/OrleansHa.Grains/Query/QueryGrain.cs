@@ -28,6 +28,7 @@ internal sealed partial class QueryGrain(
     Microsoft.Extensions.Options.IOptions<QueryOptions> options) : Grain, IQueryGrain
 {
 #pragma warning restore CA1001
+    private readonly MasterCalls _master = new(grains, masters, CatalogCache.RideOutFailoverFor);
     private CancellationTokenSource? _cancellation;
 
     public IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
@@ -131,7 +132,7 @@ internal sealed partial class QueryGrain(
     /// Records the job with the master, riding out a failover of the master: recording a state is safe to repeat, since
     /// a job's state never moves back.
     /// </summary>
-    private Task<JobInfo> RecordAsync(JobInfo job) => MasterCalls.CallAsync(grains, masters, master => master.RecordJobAsync(job), MasterCalls.RetryFor);
+    private Task<JobInfo> RecordAsync(JobInfo job) => _master.ReadAsync(master => master.RecordJobAsync(job), CancellationToken.None);
 
     /// <summary>The least busy executor among the Active silos whose roles include executor.</summary>
     private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync()

@@ -46,11 +46,18 @@ internal sealed partial class MetadataStore
         });
     }
 
-    public JobInfo? GetJob(Guid id) => Read(transaction => ReadJobs(transaction, "WHERE id = @id", ("@id", id.ToString("D"))).SingleOrDefault());
+    public JobInfo? GetJob(Guid id) => Read(transaction => ReadJob(transaction, id));
 
     /// <summary>Jobs not finished yet (submitted or running), oldest first: the master sweeps those whose coordinator died.</summary>
     public IReadOnlyList<JobInfo> UnfinishedJobs() => Read(transaction => ReadJobs(
         transaction, "WHERE state IN (@submitted, @running) ORDER BY submitted_at", ("@submitted", nameof(JobState.Submitted)), ("@running", nameof(JobState.Running))));
+
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Read(transaction => ReadJobs(transaction, "ORDER BY submitted_at DESC, id LIMIT @limit", ("@limit", limit)));
+    }
 
     private JobInfo? ReadJob(SqliteTransaction transaction, Guid id) =>
         ReadJobs(transaction, "WHERE id = @id", ("@id", id.ToString("D"))).SingleOrDefault();

@@ -1,55 +1,29 @@
-using Orleans.Runtime;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Abstractions;
+using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
-using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Http;
 
 /// <summary>The node's REST API: Dremio's server_status, the cluster view, and the first slice of the catalog.</summary>
 internal static class NodeEndpoints
 {
-    public static void MapNodeEndpoints(this WebApplication app, string clusterRoot)
+    public static void MapNodeEndpoints(this WebApplication app)
     {
         // Open, as in Dremio: load balancers and operators poll it.
         app.MapGet("/apiv2/server_status", (ActiveMasterWatcher watcher) => watcher.Current is null
             ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json("OK"));
 
-        app.MapGet("/api/v3/cluster", async (ActiveMasterWatcher watcher, IClusterMembershipService membership, ISiloMetadataCache metadata, SharedZooKeeperClient zooKeeper, CancellationToken ct) =>
+        app.MapGet("/api/v3/cluster", async (ClusterStatusReader reader, CancellationToken ct) =>
         {
-            var nodes = membership.CurrentSnapshot.Members.Values
-                .Where(m => m.Status is not SiloStatus.Dead)
-                .Select(m =>
-                {
-                    SiloMetadata data = metadata.GetSiloMetadata(m.SiloAddress);
-                    return new
-                    {
-                        name = data.Metadata.GetValueOrDefault("orleans-ha.node") ?? m.Name,
-                        address = m.SiloAddress.ToParsableString(),
-                        roles = (data.Metadata.GetValueOrDefault(OrleansHa.Grains.Placement.SiloRoles.MetadataKey) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries),
-                        status = m.Status.ToString(),
-                        web = data.Metadata.GetValueOrDefault("orleans-ha.web"),
-                    };
-                })
-                .OrderBy(n => n.name, StringComparer.Ordinal)
-                .ToList();
-            MasterInfo? active = watcher.Current;
-            IReadOnlyList<string> standbys = [];
-            try
-            {
-                ZooKeeperClient zk = await zooKeeper.GetAsync(ct);
-                standbys = (await zk.GetChildrenAsync(clusterRoot + "/master/candidates", cancellationToken: ct)).Children;
-            }
-            catch (NoNodeException)
-            {
-            }
-
+            // The same view grain clients get, read here directly: this node may serve HTTP before it takes grain calls.
+            ClusterStatus status = await reader.ReadAsync(ct);
+            MasterInfo? active = status.Master;
             return Results.Json(new
             {
-                nodes,
+                nodes = status.Nodes.Select(n => new { name = n.Name, address = n.SiloAddress, roles = n.Roles, status = n.Status, web = n.WebUrl }),
                 master = active is null ? null : new { node = active.NodeName, epoch = active.Epoch, since = active.Since, silo = active.SiloAddress, web = active.WebUrl },
-                standbys = standbys.Order(StringComparer.Ordinal),
+                standbys = status.Standbys,
             });
         });
 

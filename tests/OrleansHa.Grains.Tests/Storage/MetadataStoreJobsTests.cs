@@ -35,4 +35,27 @@ public sealed class MetadataStoreJobsTests : IDisposable
         Assert.NotNull(found.StartedAt);
         Assert.Null(next.GetJob(Guid.NewGuid()));
     }
+
+    [Fact]
+    public void Jobs_list_newest_first_up_to_the_limit()
+    {
+        using MetadataStore store = MetadataStore.Open(_dir.Path, 1, "node-1", null);
+        Assert.Empty(store.ListJobs(10));
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        JobInfo[] jobs = [.. Enumerable.Range(0, 5).Select(i => new JobInfo(Guid.NewGuid(), $"SELECT {i}", JobState.Submitted, start.AddSeconds(i), null, null, 0, null, "c"))];
+        foreach (JobInfo job in jobs)
+        {
+            store.RecordJob(job);
+        }
+
+        store.RecordJob(jobs[1] with { State = JobState.Completed, EndedAt = DateTimeOffset.UtcNow, RowCount = 1 });
+
+        IReadOnlyList<JobInfo> newest = store.ListJobs(3);
+        Assert.Equal(["SELECT 4", "SELECT 3", "SELECT 2"], newest.Select(j => j.Sql));
+        Assert.Equal(jobs[4].Id, newest[0].Id);
+        JobInfo completed = Assert.Single(store.ListJobs(100), j => j.Id == jobs[1].Id);
+        Assert.Equal(JobState.Completed, completed.State);
+        Assert.Equal(1, completed.RowCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.ListJobs(0));
+    }
 }

@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OrleansHa.Testing;
 
-namespace OrleansHa.Node.Tests.Failover;
+namespace OrleansHa.Testing;
 
 /// <summary>
 /// Real node processes of one cluster on a real ZooKeeper ensemble, sharing one <c>paths.db</c> in a fresh temp
-/// directory: start, find the master, write and read the catalog over REST, and check the tenure log.
+/// directory: start, find the master, write and read the catalog over REST; every process started is kept for the tenure log.
 /// </summary>
-internal sealed class NodeCluster : IAsyncDisposable
+public sealed class NodeCluster : IAsyncDisposable
 {
     private static readonly HttpClient Http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(20));
     private readonly string _zooKeeper;
@@ -149,25 +148,6 @@ internal sealed class NodeCluster : IAsyncDisposable
         return json.RootElement.GetProperty("value").GetString();
     }
 
-    /// <summary>
-    /// Reads every node's TENURE lines and asserts the invariant: epochs of acting masters only grow, and a tenure
-    /// starts only after the one before it ended (or its process was killed).
-    /// </summary>
-    public void AssertTenuresNeverOverlap(IReadOnlyDictionary<long, DateTimeOffset>? killedAt = null)
-    {
-        var tenures = TenureLog.Read(_all);
-        Assert.NotEmpty(tenures);
-        for (int i = 1; i < tenures.Count; i++)
-        {
-            TenureLog.Tenure previous = tenures[i - 1];
-            TenureLog.Tenure next = tenures[i];
-            Assert.True(next.Epoch > previous.Epoch, $"epoch {next.Epoch} on {next.Node} follows epoch {previous.Epoch}");
-            DateTimeOffset? previousEnd = previous.End ?? killedAt?.GetValueOrDefault(previous.Epoch);
-            Assert.True(previousEnd is not null, $"epoch {previous.Epoch} on {previous.Node} never ended, yet epoch {next.Epoch} started");
-            Assert.True(next.Start >= previousEnd, $"epoch {next.Epoch} started at {next.Start:O}, before epoch {previous.Epoch} ended at {previousEnd:O}");
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_all.Select(n => n.DisposeAsync().AsTask()));
@@ -190,4 +170,4 @@ internal sealed class NodeCluster : IAsyncDisposable
     }
 }
 
-internal sealed record ClusterView(string? Master, long Epoch, string? MasterSilo, IReadOnlyList<string> Standbys, IReadOnlyList<string> Nodes);
+public sealed record ClusterView(string? Master, long Epoch, string? MasterSilo, IReadOnlyList<string> Standbys, IReadOnlyList<string> Nodes);

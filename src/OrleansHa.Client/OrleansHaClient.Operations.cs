@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
+
+namespace OrleansHa.Client;
+
+/// <summary>Queries, jobs, the catalog and the cluster's status.</summary>
+public sealed partial class OrleansHaClient
+{
+    /// <summary>
+    /// Runs <paramref name="sql"/> on a coordinator and streams its result; nothing is sent until the returned stream is
+    /// enumerated. See <see cref="QueryResult"/> for errors and resubmission.
+    /// </summary>
+    /// <param name="sql">The query.</param>
+    /// <param name="autoResubmit">Overrides <see cref="OrleansHaClientOptions.AutoResubmit"/> for this query.</param>
+    public QueryResult QueryAsync(string sql, bool? autoResubmit = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        return new QueryResult(Grains, sql, autoResubmit ?? _options.AutoResubmit, _options, _logger);
+    }
+
+    /// <summary>Starts <paramref name="sql"/> as a job and returns at once; follow it with <see cref="GetJobAsync"/>.</summary>
+    /// <exception cref="NoActiveMasterException">The job could not be recorded because no master answered.</exception>
+    public Task<JobInfo> StartJobAsync(string sql, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        return Grains.GetGrain<IQueryGrain>(Guid.NewGuid()).StartAsync(sql).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The job as the master records it, or null if there is none with that id.</summary>
+    public Task<JobInfo?> GetJobAsync(Guid id, CancellationToken cancellationToken = default) =>
+        _masterCalls.ReadAsync(master => master.GetJobAsync(id), cancellationToken);
+
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
+    public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit = 20, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _masterCalls.ReadAsync(master => master.ListJobsAsync(limit), cancellationToken);
+    }
+
+    /// <summary>Cancels a job started with <see cref="StartJobAsync"/> if it is still running.</summary>
+    public Task CancelJobAsync(Guid id, CancellationToken cancellationToken = default) =>
+        Grains.GetGrain<IQueryGrain>(id).CancelAsync().WaitAsync(cancellationToken);
+
+    public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync(CancellationToken cancellationToken = default) =>
+        _masterCalls.ReadAsync(master => master.ListSourcesAsync(), cancellationToken);
+
+    /// <summary>Registers a source: <paramref name="name"/> becomes readable in queries as the files under <paramref name="path"/>.</summary>
+    /// <exception cref="CatalogException">It exists, or the name or path is invalid.</exception>
+    public Task CreateSourceAsync(string name, string path, CancellationToken cancellationToken = default) =>
+        _masterCalls.WriteAsync(master => master.CreateSourceAsync(name, path), cancellationToken);
+
+    /// <exception cref="CatalogException">There is no such source.</exception>
+    public Task DropSourceAsync(string name, CancellationToken cancellationToken = default) =>
+        _masterCalls.WriteAsync(master => master.DropSourceAsync(name), cancellationToken);
+
+    /// <summary>
+    /// The cluster as a coordinator sees it: nodes with roles and status, the active master (and its epoch), the
+    /// standbys. Where the coordinator knows no master yet, the client's own reading of ZooKeeper fills it in.
+    /// </summary>
+    public async Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default)
+    {
+        ClusterStatus status = await Grains.GetGrain<IClusterStatusGrain>(0).GetStatusAsync().WaitAsync(cancellationToken);
+        return status.Master is null && ActiveMaster is { } master ? status with { Master = master } : status;
+    }
+}

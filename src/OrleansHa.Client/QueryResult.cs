@@ -1,0 +1,195 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
+
+namespace OrleansHa.Client;
+
+/// <summary>
+/// One query's result as it streams from the cluster: enumerate it (once) for columnar batches, or
+/// <see cref="RowsAsync"/> for rows. It runs when enumeration starts.
+/// </summary>
+/// <remarks>
+/// <para><b>Resubmission.</b> When the node running the query (its coordinator or executor, or the client's gateway)
+/// is lost, a query that only reads is submitted again by itself, as a new job, <em>only if none of its batches has
+/// reached the caller yet</em> (an aggregate, a sort, or any query interrupted before its first batch). Once a batch has
+/// been handed out the interruption reaches the caller as <see cref="QueryInterruptedException"/>: resubmitting and
+/// skipping the rows already delivered would be correct only for a query whose order is fully determined, which the
+/// client cannot know. <see cref="Resubmissions"/>, <see cref="JobIds"/> and the <see cref="Resubmitted"/> event show
+/// it happened, and the client logs it.</para>
+/// <para>Errors: <see cref="QueryFailedException"/> (the engine or the sandbox refused it; not retriable),
+/// <see cref="NoExecutorException"/>, <see cref="NoActiveMasterException"/>, <see cref="QueryInterruptedException"/>
+/// (retriable), <see cref="OperationCanceledException"/> when the caller's token is canceled.</para>
+/// </remarks>
+public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
+{
+    private readonly IGrainFactory _grains;
+    private readonly OrleansHaClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<Guid> _jobIds = [];
+    private int _started;
+
+    internal QueryResult(IGrainFactory grains, string sql, bool autoResubmit, OrleansHaClientOptions options, ILogger logger)
+    {
+        _grains = grains;
+        _options = options;
+        _logger = logger;
+        Sql = sql;
+        CanResubmit = autoResubmit && options.MaxResubmissions > 0 && SqlText.IsRead(sql);
+    }
+
+    /// <summary>Raised when an interrupted attempt is resubmitted, before the new attempt starts.</summary>
+    public event EventHandler<QueryResubmittedEventArgs>? Resubmitted;
+
+    public string Sql { get; }
+
+    /// <summary>Whether an interruption before the first batch is resubmitted by itself: auto-resubmit is on and the query only reads.</summary>
+    public bool CanResubmit { get; }
+
+    /// <summary>How many times the query has been submitted (a job each).</summary>
+    public int Attempts => _jobIds.Count;
+
+    /// <summary>How many times it was resubmitted after an interruption: <see cref="Attempts"/> - 1.</summary>
+    public int Resubmissions => Math.Max(0, Attempts - 1);
+
+    /// <summary>The job id of each attempt, the last one current.</summary>
+    public IReadOnlyList<Guid> JobIds => [.. _jobIds];
+
+    /// <summary>The result's columns, once the first batch has arrived.</summary>
+    public IReadOnlyList<ResultColumn>? Columns { get; private set; }
+
+    /// <summary>How many batches have been handed to the caller.</summary>
+    public long BatchesDelivered { get; private set; }
+
+    /// <summary>How many rows have been handed to the caller.</summary>
+    public long RowsDelivered { get; private set; }
+
+    /// <summary>Starts the query. A stream can be enumerated once; run the query again with a new <c>QueryAsync</c>.</summary>
+    public IAsyncEnumerator<ResultBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("A query stream is enumerated once; call QueryAsync again to run the query again.");
+        }
+
+        return RunAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+    }
+
+    /// <summary>The result row by row, each row's values in column order (see <see cref="ResultBatch.GetRow"/>).</summary>
+    public async IAsyncEnumerable<object?[]> RowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (ResultBatch batch in this.WithCancellation(cancellationToken))
+        {
+            foreach (object?[] row in batch.Rows())
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="ex"/> says a node the query depended on was lost (not that the query failed).</summary>
+    internal static bool IsInterruption(Exception ex) => MasterCalls.IsNodeLost(ex) || ex is EnumerationAbortedException;
+
+    private async IAsyncEnumerable<ResultBatch> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var jobId = Guid.NewGuid();
+            _jobIds.Add(jobId);
+            IAsyncEnumerator<ResultBatch> batches = _grains.GetGrain<IQueryGrain>(jobId).RunAsync(Sql, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            Exception? interruption = null;
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!await batches.MoveNextAsync())
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception ex) when (IsInterruption(ex) && !cancellationToken.IsCancellationRequested)
+                    {
+                        interruption = ex;
+                        break;
+                    }
+
+                    ResultBatch batch = batches.Current;
+                    Columns ??= batch.Columns;
+                    BatchesDelivered++;
+                    RowsDelivered += batch.RowCount;
+                    yield return batch;
+                }
+            }
+            finally
+            {
+                await DisposeQuietlyAsync(batches, interrupted: interruption is not null);
+            }
+
+            if (interruption is null)
+            {
+                yield break;
+            }
+
+            if (!CanResubmit || BatchesDelivered > 0 || Resubmissions >= _options.MaxResubmissions)
+            {
+                throw new QueryInterruptedException(DescribeInterruption(interruption), interruption, Attempts, BatchesDelivered);
+            }
+
+            LogResubmitting(_logger, jobId, Attempts + 1, interruption.GetType().Name, interruption.Message);
+            Resubmitted?.Invoke(this, new QueryResubmittedEventArgs(Attempts + 1, jobId, interruption));
+            await Task.Delay(_options.ResubmitDelay * Attempts, cancellationToken);
+        }
+    }
+
+    private string DescribeInterruption(Exception interruption)
+    {
+        string why = !CanResubmit
+            ? SqlText.IsRead(Sql) ? "auto-resubmit is off" : "the query is not a read, so it is not resubmitted by itself"
+            : BatchesDelivered > 0
+                ? $"{BatchesDelivered} batch(es) had already been delivered, so it is not resubmitted by itself"
+                : $"it was already resubmitted {Resubmissions} time(s)";
+        return $"The query (job {_jobIds[^1]}) was interrupted by the loss of a node ({interruption.Message}); {why}. Submit it again.";
+    }
+
+    /// <summary>
+    /// Ends the remote enumeration. After an interruption its node may be gone, and Orleans would wait the response
+    /// timeout for an answer: then the disposal is left to finish (or fail) on its own.
+    /// </summary>
+    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<ResultBatch> batches, bool interrupted)
+    {
+        Task disposing = batches.DisposeAsync().AsTask();
+        if (interrupted)
+        {
+            _ = disposing.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            return;
+        }
+
+        try
+        {
+            await disposing;
+        }
+        catch (Exception ex) when (IsInterruption(ex))
+        {
+            // The result was complete, or the caller stopped early; losing the node now costs nothing.
+        }
+    }
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Query job {JobId} was interrupted by the loss of a node before any result reached the caller; resubmitting it as attempt {Attempt} ({Reason}: {Message})")]
+    private static partial void LogResubmitting(ILogger logger, Guid jobId, int attempt, string reason, string message);
+}
+
+/// <summary>An interrupted query is being submitted again.</summary>
+/// <param name="attempt">The attempt about to start (2 for the first resubmission).</param>
+/// <param name="interruptedJobId">The job that was interrupted.</param>
+/// <param name="reason">What interrupted it.</param>
+public sealed class QueryResubmittedEventArgs(int attempt, Guid interruptedJobId, Exception reason) : EventArgs
+{
+    public int Attempt { get; } = attempt;
+
+    public Guid InterruptedJobId { get; } = interruptedJobId;
+
+    public Exception Reason { get; } = reason;
+}
