@@ -87,12 +87,12 @@ internal static partial class Commands
             case "jobs":
                 return ChooseJobs(line, words, Argument, NoMoreThan, stdout, cancellationToken);
             case "catalog":
-                if (Argument(1, "what to manage: sources") != "sources")
+                return Argument(1, "what to manage: sources or views") switch
                 {
-                    throw new UsageException($"Unknown catalog entity '{words[1]}'; the catalog has sources (views come later).");
-                }
-
-                return ChooseSources(words, Argument, NoMoreThan, stdout, cancellationToken);
+                    "sources" => ChooseSources(words, Argument, NoMoreThan, stdout, cancellationToken),
+                    "views" => ChooseViews(words, Argument, NoMoreThan, stdout, cancellationToken),
+                    _ => throw new UsageException($"Unknown catalog entity '{words[1]}'; the catalog has sources and views."),
+                };
             default:
                 throw new UsageException($"Unknown command '{words[0]}'.");
         }
@@ -175,6 +175,44 @@ internal static partial class Commands
                 };
             default:
                 throw new UsageException($"Unknown sources command '{verb}': list, add or drop.");
+        }
+    }
+
+    private static Func<OrleansHaClient, Task<int>> ChooseViews(
+        IReadOnlyList<string> words, Func<int, string, string> argument, Action<int> noMoreThan, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        string verb = argument(2, "list, put or drop");
+        switch (verb)
+        {
+            case "list":
+                noMoreThan(3);
+                return async client =>
+                {
+                    IReadOnlyList<ViewInfo> views = await client.ListViewsAsync(cancellationToken);
+                    TableWriter.WriteTable(stdout, ["NAME", "VERSION", "SQL"], views.Select(v => new[] { v.Name, v.Version.ToString(CultureInfo.InvariantCulture), v.Sql }));
+                    return ExitCodes.Ok;
+                };
+            case "put":
+                string name = argument(3, "the view's name");
+                string sql = argument(4, "the view's SQL");
+                noMoreThan(5);
+                return async client =>
+                {
+                    long version = await client.PutViewAsync(name, sql, cancellationToken);
+                    await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"View '{name}' {(version == 1 ? "created" : "replaced")} (version {version})."));
+                    return ExitCodes.Ok;
+                };
+            case "drop":
+                string drop = argument(3, "the view's name");
+                noMoreThan(4);
+                return async client =>
+                {
+                    await client.DropViewAsync(drop, cancellationToken);
+                    await stdout.WriteLineAsync($"View '{drop}' dropped.");
+                    return ExitCodes.Ok;
+                };
+            default:
+                throw new UsageException($"Unknown views command '{verb}': list, put or drop.");
         }
     }
 

@@ -53,6 +53,9 @@ internal static class Usage
           catalog sources list
           catalog sources add <name> <path>
           catalog sources drop <name>
+          catalog views list
+          catalog views put <name> "<SQL>"   create a view (a name for the SQL), or replace its SQL
+          catalog views drop <name>
 
         options:
           -z, --zookeeper   the ZooKeeper ensemble (default $ORLEANSHA_ZOOKEEPER, else localhost:2181)

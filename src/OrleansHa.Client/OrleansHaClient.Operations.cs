@@ -54,6 +54,19 @@ public sealed partial class OrleansHaClient
     public Task DropSourceAsync(string name, CancellationToken cancellationToken = default) =>
         _masterCalls.WriteAsync(master => master.DropSourceAsync(name), cancellationToken);
 
+    /// <summary>The catalog's views by name: a name queries use for a SQL text.</summary>
+    public Task<IReadOnlyList<ViewInfo>> ListViewsAsync(CancellationToken cancellationToken = default) =>
+        _masterCalls.ReadAsync(master => master.ListViewsAsync(), cancellationToken);
+
+    /// <summary>Creates the view <paramref name="name"/> for <paramref name="sql"/>, or replaces its SQL; returns its new version (1 when created).</summary>
+    /// <exception cref="CatalogException">A source has that name, or the name or SQL is invalid.</exception>
+    public Task<long> PutViewAsync(string name, string sql, CancellationToken cancellationToken = default) =>
+        _masterCalls.WriteAsync(master => master.PutViewAsync(name, sql), cancellationToken);
+
+    /// <exception cref="CatalogException">There is no such view.</exception>
+    public Task DropViewAsync(string name, CancellationToken cancellationToken = default) =>
+        _masterCalls.WriteAsync(master => master.DropViewAsync(name), cancellationToken);
+
     /// <summary>
     /// The cluster as a coordinator sees it: nodes with roles and status, the active master (and its epoch), the
     /// standbys. Where the coordinator knows no master yet, the client's own reading of ZooKeeper fills it in.

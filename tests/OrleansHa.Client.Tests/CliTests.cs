@@ -75,6 +75,27 @@ public sealed class CliTests(QueryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Catalog_views_are_put_listed_queried_and_dropped()
+    {
+        CliProcess.Result put = await CliProcess.RunAsync(Environment, "catalog", "views", "put", "cli_first", "SELECT * FROM people WHERE id <= 5");
+        Assert.True(put.ExitCode == 0, put.Stderr);
+        Assert.Contains("View 'cli_first' created (version 1).", put.Stdout, StringComparison.Ordinal);
+
+        CliProcess.Result replaced = await CliProcess.RunAsync(Environment, "catalog", "views", "put", "cli_first", "SELECT * FROM people WHERE id <= 3");
+        Assert.Contains("replaced (version 2)", replaced.Stdout, StringComparison.Ordinal);
+        Assert.Contains("cli_first", (await CliProcess.RunAsync(Environment, "catalog", "views", "list")).Stdout, StringComparison.Ordinal);
+
+        CliProcess.Result counted = await CliProcess.RunAsync(Environment, "sql", "SELECT count(*) AS n FROM cli_first", "--format", "csv");
+        Assert.Equal("n\n3\n", counted.Stdout.ReplaceLineEndings("\n"));
+
+        Assert.Equal(0, (await CliProcess.RunAsync(Environment, "catalog", "views", "drop", "cli_first")).ExitCode);
+        CliProcess.Result gone = await CliProcess.RunAsync(Environment, "catalog", "views", "drop", "cli_first");
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains("does not exist", gone.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, (await CliProcess.RunAsync(Environment, "catalog", "tables", "list")).ExitCode);
+    }
+
+    [Fact]
     public async Task Failures_say_why_with_distinct_exit_codes()
     {
         CliProcess.Result failed = await CliProcess.RunAsync(Environment, "sql", "SELEC 1");
