@@ -13,7 +13,7 @@ internal sealed class TokenCallFilter(TokenService tokens) : IIncomingGrainCallF
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.SourceId is { } source && GrainTypePrefix.IsClient(source)
-            && context.InterfaceMethod.DeclaringType is { } contract
+            && context.InterfaceMethod is { DeclaringType: { } contract }
             && contract.Namespace?.StartsWith("OrleansHa.", StringComparison.Ordinal) == true
             && contract != typeof(ILoginGrain))
         {
