@@ -96,6 +96,19 @@ public static class SqlText
         return null; // nothing but comments: DuckDB reports the empty query
     }
 
+    /// <summary>
+    /// Every name <paramref name="sql"/> mentions (bare words and quoted identifiers, outside comments and string
+    /// literals), compared without case as DuckDB compares identifiers: the catalog names a query may use.
+    /// </summary>
+    public static IReadOnlySet<string> NamesIn(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return Tokenize(sql)
+            .Where(token => token.Kind is TokenKind.Word or TokenKind.QuotedIdentifier)
+            .Select(token => token.Text)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
     // Names, parentheses and "other" tokens; whitespace, comments and literals are skipped (literals as Other).
     internal static IEnumerable<(TokenKind Kind, string Text)> Tokenize(string sql)
     {

@@ -25,7 +25,7 @@ internal sealed class ExecutorGrain : Grain, IExecutorGrain
         var sandbox = new QuerySandbox
         {
             AllowedDirectories = [.. request.Sources.Select(s => s.Path)],
-            Views = SourceViews.For(request.Sources, request.Views),
+            Views = SourceViews.For(request.Sources, request.Views, request.Sql),
         };
         Interlocked.Increment(ref _running);
         try
@@ -45,11 +45,36 @@ internal sealed class ExecutorGrain : Grain, IExecutorGrain
 /// <summary>Each source becomes a view over its directory's files, by the file kinds found there.</summary>
 internal static class SourceViews
 {
-    /// <summary>The sources' views, then the catalog's views (source and view names never clash: the master refuses it).</summary>
-    public static IReadOnlyDictionary<string, string> For(IEnumerable<SourceInfo> sources, IEnumerable<ViewInfo> views) =>
-        sources.Select(s => KeyValuePair.Create(s.Name, SelectFor(s.Path)))
-            .Concat(views.Select(v => KeyValuePair.Create(v.Name, v.Sql)))
-            .ToDictionary(StringComparer.Ordinal);
+    /// <summary>
+    /// The views a query needs: the sources and catalog views that <paramref name="sql"/> names, and those that the
+    /// named views name in turn (all of them when <paramref name="sql"/> is null). DuckDB binds a view when it is
+    /// created, reading its files' schema, so a query pays only for the names it uses, not for the whole catalog.
+    /// Source and view names never clash: the master refuses it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> For(IReadOnlyList<SourceInfo> sources, IReadOnlyList<ViewInfo> views, string? sql = null)
+    {
+        var sourcesByName = sources.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        var viewsByName = views.ToDictionary(v => v.Name, StringComparer.OrdinalIgnoreCase);
+        var needed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(sql is null ? [.. sourcesByName.Keys, .. viewsByName.Keys] : SqlText.NamesIn(sql));
+        while (pending.TryDequeue(out string? name))
+        {
+            if (sourcesByName.TryGetValue(name, out SourceInfo? source) && !needed.ContainsKey(source.Name))
+            {
+                needed[source.Name] = SelectFor(source.Path);
+            }
+            else if (viewsByName.TryGetValue(name, out ViewInfo? view) && !needed.ContainsKey(view.Name))
+            {
+                needed[view.Name] = view.Sql;
+                foreach (string named in SqlText.NamesIn(view.Sql))
+                {
+                    pending.Enqueue(named);
+                }
+            }
+        }
+
+        return needed;
+    }
 
     private static string SelectFor(string directory)
     {
