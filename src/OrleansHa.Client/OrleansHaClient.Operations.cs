@@ -35,7 +35,7 @@ public sealed partial class OrleansHaClient
         return await CoordinatorCalls.UnlessDeadAsync(
             grain.StartAsync(sql),
             coordinator,
-            () => $"Coordinator {coordinator.Silo} died while starting job {jobId}; it may have been recorded (and then ends Interrupted). Start it again.",
+            () => $"Coordinator {coordinator.Silo.ToParsableString()} died while starting job {jobId}; it may have been recorded (and then ends Interrupted). Start it again.",
             abandon: null,
             cancellationToken);
     }

@@ -195,7 +195,7 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
             : await CoordinatorCalls.UnlessDeadAsync(
                 next.AsTask(),
                 coordinator,
-                () => $"Coordinator {coordinator.Silo} running query job {jobId} is dead in the membership table.",
+                () => $"Coordinator {coordinator.Silo.ToParsableString()} running query job {jobId} is dead in the membership table.",
                 attempt,
                 CancellationToken.None);
     }
