@@ -14,7 +14,8 @@ namespace OrleansHa.Clustering.ZooKeeper;
 /// <para>One per process, shared by every <see cref="Watch"/>: it keeps one ZooKeeper watch on the
 /// <c>membership</c> znode, whose version moves with every row change (see <see cref="ZooKeeperMembershipTable"/>).
 /// When that watch fires, the rows of the watched silos, and only those, are read again; a silo newly watched is read
-/// once when it is added. Every <see cref="ZooKeeperClusteringOptions.DeathWatchPollPeriod"/> while anything is watched
+/// once when it is added. A silo no longer watched is remembered, as alive, until the table next changes, so that
+/// query after query on the same silo reads nothing from ZooKeeper. Every <see cref="ZooKeeperClusteringOptions.DeathWatchPollPeriod"/> while anything is watched
 /// the table's version is read too, a backstop should a notification be lost; it costs one small read when nothing
 /// changed. Nothing runs before the first watch, and with nothing watched only the znode watch stays.</para>
 /// <para>A missing row is read again after a sync before it counts as gone, so a server that lags the leader cannot
@@ -39,6 +40,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     private TaskCompletionSource _wake = NewSignal();
     private Task? _loop;
     private bool _disposed;
+    private long _rowReads;
 
     internal SiloDeathWatcher(SharedZooKeeperClient zooKeeper, string membershipPath, TimeSpan pollPeriod, ILogger<SiloDeathWatcher> logger)
     {
@@ -112,10 +114,13 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         {
             lock (_lock)
             {
-                return _watched.Count;
+                return _watched.Values.Count(w => w.Count > 0);
             }
         }
     }
+
+    /// <summary>How many membership rows have been read (for tests).</summary>
+    internal long RowReads => Interlocked.Read(ref _rowReads);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -125,7 +130,8 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (--entry.Count == 0 && _watched.TryGetValue(silo, out WatchedSilo? current) && current == entry)
+            // A live silo stays, idle, as read at the current table version; a dead one has nothing more to tell.
+            if (--entry.Count == 0 && entry.Dead.Task.IsCompleted && _watched.TryGetValue(silo, out WatchedSilo? current) && current == entry)
             {
                 _watched.Remove(silo);
             }
@@ -170,12 +176,23 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the rows of the silos not yet known dead: all of them, or only those never read.</summary>
+    /// <summary>
+    /// Reads the rows of the watched silos not yet known dead: after a table change all of them (idle ones are
+    /// forgotten instead, their reading being out of date), else only those never read.
+    /// </summary>
     private async Task ReadWatchedAsync(ZooKeeperClient zk, bool readAll, CancellationToken stopping)
     {
         (SiloAddress Silo, WatchedSilo Entry)[] toRead;
         lock (_lock)
         {
+            if (readAll)
+            {
+                foreach (SiloAddress idle in _watched.Where(w => w.Value.Count == 0).Select(w => w.Key).ToList())
+                {
+                    _watched.Remove(idle);
+                }
+            }
+
             toRead = [.. _watched.Where(w => !w.Value.Dead.Task.IsCompleted && (readAll || !w.Value.Read)).Select(w => (w.Key, w.Value))];
         }
 
@@ -211,6 +228,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         {
             try
             {
+                Interlocked.Increment(ref _rowReads);
                 NodeData row = await zk.GetDataAsync(path, cancellationToken: stopping);
                 return MembershipRowSerializer.Deserialize(row.Data, path).Status == SiloStatus.Dead ? "declared Dead" : null;
             }
@@ -236,7 +254,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     {
         lock (_lock)
         {
-            return _watched.Values.Any(w => !w.Dead.Task.IsCompleted);
+            return _watched.Values.Any(w => w.Count > 0 && !w.Dead.Task.IsCompleted);
         }
     }
 
@@ -249,7 +267,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "The membership row at {Path} is unreadable, so its silo is not reported dead: {Reason}")]
     private static partial void LogUnreadableRow(ILogger logger, string path, string reason);
 
-    /// <summary>One watched silo: how many watch it, and whether its row has been read since it was added.</summary>
+    /// <summary>One silo: how many watch it (none: idle), and whether its row has been read since it was added.</summary>
     private sealed class WatchedSilo
     {
         public TaskCompletionSource Dead { get; } = NewSignal();

@@ -152,6 +152,33 @@ public sealed class SiloDeathWatcherTests : IAsyncLifetime
         Assert.Equal(0, _watcher.WatchedCount);
     }
 
+    [Fact]
+    public async Task A_silo_watched_again_before_the_table_changes_is_not_read_again()
+    {
+        MembershipEntry a = await InsertActiveAsync();
+        MembershipEntry b = await InsertActiveAsync();
+        MembershipEntry c = await InsertActiveAsync();
+        using (_watcher.Watch(a.SiloAddress))
+        {
+            await Poll.UntilAsync(() => _watcher.RowReads == 1, Soon, "a's row to be read");
+        }
+
+        // Query after query on one coordinator reads nothing: a is watched again without a read, while silos new to
+        // the watcher are read, one round each (a round launches all its reads at once, so a read of a would show).
+        using SiloDeathWatch again = _watcher.Watch(a.SiloAddress);
+        using SiloDeathWatch watchB = _watcher.Watch(b.SiloAddress);
+        await Poll.UntilAsync(() => _watcher.RowReads >= 2, Soon, "b's row to be read");
+        using SiloDeathWatch watchC = _watcher.Watch(c.SiloAddress);
+        await Poll.UntilAsync(() => _watcher.RowReads >= 3, Soon, "c's row to be read");
+        Assert.Equal(3, _watcher.RowReads);
+
+        // Once the table changes, every silo watched is read again.
+        await SetStatusAsync(a, SiloStatus.Dead);
+        await again.Dead.WaitAsync(Soon);
+        Assert.Equal(6, _watcher.RowReads);
+        Assert.False(watchB.IsDead || watchC.IsDead);
+    }
+
     /// <summary>A silo address no other test uses.</summary>
     private static SiloAddress NewSilo()
     {
