@@ -10,19 +10,36 @@ namespace OrleansHa.Client;
 /// only when the call times out, 30 s by default.
 /// </summary>
 /// <remarks>
-/// The client learns the coordinator by asking the job's grain (<see cref="IQueryGrain.GetSiloAsync"/>) before the
-/// call that matters: that first call places the grain, so the silo that answers is the one the next call on the same
-/// key runs on. It costs one small round trip per query. A grain call itself carries no silo a client could read, and
-/// the client cannot tell which gateway a call takes; with the grain placed on the coordinator that is the client's
-/// gateway for it (preferred local placement), watching the grain's silo covers the gateway too.
+/// <para>The client learns the coordinator by asking the job's grain (<see cref="IQueryGrain.GetSiloAsync"/>),
+/// sent just before the call that matters and without waiting for its answer, so it adds no round trip. Both calls
+/// name a new grain key and take the same gateway (the client picks the gateway by grain), whose placement places
+/// the grain once for both; were two activations ever made, the directory keeps one and forwards the other's calls
+/// to it. Either way both calls run on one activation, and the silo that answers is the one running the call.
+/// <see cref="IQueryGrain.GetSiloAsync"/> interleaves, so it never waits behind the call.</para>
+/// <para>A grain call carries no silo a client could read, and the client cannot tell which gateway a call takes;
+/// with the grain placed on the coordinator that is its gateway (preferred local placement), watching the grain's
+/// silo covers the gateway too. Until the answer comes, the call is bound by the response timeout only, as before:
+/// a window of a round trip.</para>
 /// </remarks>
 internal static class CoordinatorCalls
 {
-    /// <summary>Places the job's grain and starts watching the silo it landed on.</summary>
-    public static async Task<SiloDeathWatch> WatchAsync(IQueryGrain grain, SiloDeathWatcher deaths, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for <paramref name="placed"/> (the answer to <see cref="IQueryGrain.GetSiloAsync"/>, sent with
+    /// <paramref name="call"/>) and watches that silo. Without an answer (the caller cancels, the node is lost) the
+    /// call is abandoned, as by <see cref="UnlessDeadAsync"/>, and the exception thrown.
+    /// </summary>
+    public static async Task<SiloDeathWatch> WatchAsync(Task<string> placed, Task call, SiloDeathWatcher deaths, CancellationTokenSource? abandon, CancellationToken cancellationToken)
     {
-        string silo = await grain.GetSiloAsync().WaitAsync(cancellationToken);
-        return deaths.Watch(SiloAddress.FromParsableString(silo));
+        try
+        {
+            return deaths.Watch(SiloAddress.FromParsableString(await placed.WaitAsync(cancellationToken)));
+        }
+        catch
+        {
+            Observe(placed);
+            await AbandonAsync(call, abandon);
+            throw;
+        }
     }
 
     /// <summary>
@@ -45,16 +62,20 @@ internal static class CoordinatorCalls
 
         if (done != call)
         {
-            Observe(call);
-            if (abandon is not null)
-            {
-                await abandon.CancelAsync();
-            }
-
+            await AbandonAsync(call, abandon);
             throw new SiloUnavailableException(lost());
         }
 
         return await call;
+    }
+
+    private static async Task AbandonAsync(Task call, CancellationTokenSource? abandon)
+    {
+        Observe(call);
+        if (abandon is not null)
+        {
+            await abandon.CancelAsync();
+        }
     }
 
     /// <summary>Lets an abandoned call end on its own, its exception observed.</summary>

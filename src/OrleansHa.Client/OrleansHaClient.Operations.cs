@@ -31,9 +31,11 @@ public sealed partial class OrleansHaClient
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         var jobId = Guid.NewGuid();
         IQueryGrain grain = Grains.GetGrain<IQueryGrain>(jobId);
-        using SiloDeathWatch coordinator = await CoordinatorCalls.WatchAsync(grain, _deaths, cancellationToken);
+        Task<string> placed = grain.GetSiloAsync();
+        Task<JobInfo> starting = grain.StartAsync(sql);
+        using SiloDeathWatch coordinator = await CoordinatorCalls.WatchAsync(placed, starting, _deaths, abandon: null, cancellationToken);
         return await CoordinatorCalls.UnlessDeadAsync(
-            grain.StartAsync(sql),
+            starting,
             coordinator,
             () => $"Coordinator {coordinator.Silo.ToParsableString()} died while starting job {jobId}; it may have been recorded (and then ends Interrupted). Start it again.",
             abandon: null,

@@ -21,8 +21,8 @@ namespace OrleansHa.Client;
 /// it happened, and the client logs it.</para>
 /// <para>The coordinator counts as lost as soon as the membership table in ZooKeeper says it is dead (about a second
 /// or two after a crash), not when the call waiting on it times out (<see cref="OrleansHaClientOptions.ResponseTimeout"/>):
-/// the client asks the job's grain where it was placed before running it, and races every call of the stream against
-/// that silo's death (see <see cref="SiloDeathWatcher"/>).</para>
+/// with the query's first call the client asks the job's grain where it was placed, and races every call of the stream
+/// against that silo's death (see <see cref="SiloDeathWatcher"/>).</para>
 /// <para>Errors: <see cref="QueryFailedException"/> (the engine or the sandbox refused it; not retriable),
 /// <see cref="NoExecutorException"/>, <see cref="NoActiveMasterException"/>, <see cref="QueryInterruptedException"/>
 /// (retriable), <see cref="OperationCanceledException"/> when the caller's token is canceled.</para>
@@ -120,9 +120,15 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
             Exception? interruption = null;
             try
             {
+                IAsyncEnumerator<ResultBatch> stream = grain.RunAsync(Sql, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                batches = stream;
+                Task<bool>? first = null;
                 try
                 {
-                    coordinator = await CoordinatorCalls.WatchAsync(grain, _deaths, cancellationToken);
+                    // Where the grain is placed is asked with the query's first call, not before it (see CoordinatorCalls).
+                    Task<string> placed = grain.GetSiloAsync();
+                    first = stream.MoveNextAsync().AsTask();
+                    coordinator = await CoordinatorCalls.WatchAsync(placed, first, _deaths, attempt, cancellationToken);
                     Coordinator = coordinator.Silo.ToParsableString();
                 }
                 catch (Exception ex) when (IsInterruption(ex) && !cancellationToken.IsCancellationRequested)
@@ -132,13 +138,13 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
 
                 if (coordinator is not null)
                 {
-                    IAsyncEnumerator<ResultBatch> stream = grain.RunAsync(Sql, attempt.Token).GetAsyncEnumerator(attempt.Token);
-                    batches = stream;
                     while (true)
                     {
                         try
                         {
-                            if (!await MoveNextUnlessDeadAsync(stream, coordinator, jobId, attempt))
+                            bool moved = await MoveNextUnlessDeadAsync(first ?? stream.MoveNextAsync().AsTask(), coordinator, jobId, attempt);
+                            first = null;
+                            if (!moved)
                             {
                                 break;
                             }
@@ -183,22 +189,20 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
     }
 
     /// <summary>
-    /// The next batch, or <see cref="SiloUnavailableException"/> as soon as the query's coordinator is dead in the
-    /// membership table: the call waiting on it would otherwise end only at the response timeout. The call itself
-    /// honours the caller's token (through <paramref name="attempt"/>), so the race does not wait on it.
+    /// The next batch (<paramref name="next"/>), or <see cref="SiloUnavailableException"/> as soon as the query's
+    /// coordinator is dead in the membership table: the call waiting on it would otherwise end only at the response
+    /// timeout. The call itself honours the caller's token (through <paramref name="attempt"/>), so the race does not
+    /// wait on it.
     /// </summary>
-    private static async ValueTask<bool> MoveNextUnlessDeadAsync(IAsyncEnumerator<ResultBatch> batches, SiloDeathWatch coordinator, Guid jobId, CancellationTokenSource attempt)
-    {
-        ValueTask<bool> next = batches.MoveNextAsync();
-        return next.IsCompleted
-            ? await next
-            : await CoordinatorCalls.UnlessDeadAsync(
-                next.AsTask(),
+    private static Task<bool> MoveNextUnlessDeadAsync(Task<bool> next, SiloDeathWatch coordinator, Guid jobId, CancellationTokenSource attempt) =>
+        next.IsCompleted
+            ? next
+            : CoordinatorCalls.UnlessDeadAsync(
+                next,
                 coordinator,
                 () => $"Coordinator {coordinator.Silo.ToParsableString()} running query job {jobId} is dead in the membership table.",
                 attempt,
                 CancellationToken.None);
-    }
 
     private string DescribeInterruption(Exception interruption)
     {
