@@ -15,9 +15,10 @@ namespace OrleansHa.Clustering.ZooKeeper;
 /// <c>membership</c> znode, whose version moves with every row change (see <see cref="ZooKeeperMembershipTable"/>).
 /// When that watch fires, the rows of the watched silos, and only those, are read again; a silo newly watched is read
 /// once when it is added. A silo no longer watched is remembered, as alive, until the table next changes, so that
-/// query after query on the same silo reads nothing from ZooKeeper. Every <see cref="ZooKeeperClusteringOptions.DeathWatchPollPeriod"/> while anything is watched
-/// the table's version is read too, a backstop should a notification be lost; it costs one small read when nothing
-/// changed. Nothing runs before the first watch, and with nothing watched only the znode watch stays.</para>
+/// query after query on the same silo reads nothing from ZooKeeper. Every
+/// <see cref="ZooKeeperClusteringOptions.DeathWatchPollPeriod"/> while any silo is kept the table's version is read
+/// too, a backstop should a notification be lost; it costs one small read when nothing changed. Nothing runs before
+/// the first watch, and once nothing is watched only the znode watch stays.</para>
 /// <para>A missing row is read again after a sync before it counts as gone, so a server that lags the leader cannot
 /// report a live silo as vanished. While ZooKeeper cannot be reached nothing is reported, and calls end at the
 /// response timeout as they would without this.</para>
@@ -170,8 +171,8 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
                 return;
             }
 
-            // Until the table changes or a silo is added; while any watched silo lives, at most a poll period.
-            Task woken = AnyAlive() ? wake.Task.WaitAsync(_pollPeriod, stopping) : wake.Task.WaitAsync(stopping);
+            // Until the table changes or a silo is added; while any silo is kept, at most a poll period.
+            Task woken = KeepsAny() ? wake.Task.WaitAsync(_pollPeriod, stopping) : wake.Task.WaitAsync(stopping);
             await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
@@ -250,11 +251,20 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         }
     }
 
-    private bool AnyAlive()
+    /// <summary>
+    /// Whether any silo is kept, so the poll must go on. Idle silos are forgotten once nothing is watched: a client
+    /// that stops querying stops polling within a poll period, while one that queries on does not read per query.
+    /// </summary>
+    private bool KeepsAny()
     {
         lock (_lock)
         {
-            return _watched.Values.Any(w => w.Count > 0 && !w.Dead.Task.IsCompleted);
+            if (!_watched.Values.Any(w => w.Count > 0))
+            {
+                _watched.Clear();
+            }
+
+            return _watched.Count > 0;
         }
     }
 

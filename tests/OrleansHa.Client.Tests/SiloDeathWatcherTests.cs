@@ -158,16 +158,16 @@ public sealed class SiloDeathWatcherTests : IAsyncLifetime
         MembershipEntry a = await InsertActiveAsync();
         MembershipEntry b = await InsertActiveAsync();
         MembershipEntry c = await InsertActiveAsync();
-        using (_watcher.Watch(a.SiloAddress))
-        {
-            await Poll.UntilAsync(() => _watcher.RowReads == 1, Soon, "a's row to be read");
-        }
-
-        // Query after query on one coordinator reads nothing: a is watched again without a read, while silos new to
-        // the watcher are read, one round each (a round launches all its reads at once, so a read of a would show).
-        using SiloDeathWatch again = _watcher.Watch(a.SiloAddress);
+        SiloDeathWatch first = _watcher.Watch(a.SiloAddress);
+        await Poll.UntilAsync(() => _watcher.RowReads == 1, Soon, "a's row to be read");
         using SiloDeathWatch watchB = _watcher.Watch(b.SiloAddress);
         await Poll.UntilAsync(() => _watcher.RowReads >= 2, Soon, "b's row to be read");
+
+        // Query after query on one coordinator reads nothing: a, done with and watched again (while b keeps the
+        // watcher busy), is not read, while c, new to the watcher, is (a round launches all its reads at once, so a
+        // read of a would show by then).
+        first.Dispose();
+        using SiloDeathWatch again = _watcher.Watch(a.SiloAddress);
         using SiloDeathWatch watchC = _watcher.Watch(c.SiloAddress);
         await Poll.UntilAsync(() => _watcher.RowReads >= 3, Soon, "c's row to be read");
         Assert.Equal(3, _watcher.RowReads);
