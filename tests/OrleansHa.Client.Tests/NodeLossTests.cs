@@ -109,10 +109,11 @@ public sealed class ExecutorLossTests(ExecutorLossTests.Fixture fixture) : IClas
 /// <summary>SIGKILL of the active master while queries run through the client: every query completes with the right answer.</summary>
 /// <remarks>
 /// Known to fail in about half the runs, and not the client's doing: when the killed master held the default grain
-/// directory's partition of a running executor's grain, Orleans deactivates that grain on the live executor
-/// (LocalGrainDirectory, on a silo's death), the query's enumerator goes with it after its one batch, and the query
+/// directory's partition of a running query's grain (on the live coordinator) or of its executor's grain, Orleans
+/// deactivates that grain where it runs ("LocalGrainDirectory is deactivating N activations because silo ... entered
+/// status Dead", logged on every failing run), the stream's enumerator goes with it after its one batch, and the query
 /// ends in <see cref="QueryInterruptedException"/> from an <see cref="EnumerationAbortedException"/> with that batch
-/// delivered (measured: 9 runs of 15; 2 of 5 before the death watch, when a 5 s response timeout resubmitted the
+/// delivered (measured: 14 runs of 25; 2 of 5 before the death watch, when a 5 s response timeout resubmitted the
 /// slower queries before their batch and so hid some of it).
 /// </remarks>
 public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
