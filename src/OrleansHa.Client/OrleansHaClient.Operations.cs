@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
+using OrleansHa.Clustering.ZooKeeper;
 
 namespace OrleansHa.Client;
 
@@ -16,15 +17,29 @@ public sealed partial class OrleansHaClient
     public QueryResult QueryAsync(string sql, bool? autoResubmit = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        return new QueryResult(Grains, sql, autoResubmit ?? _options.AutoResubmit, _options, _logger);
+        return new QueryResult(Grains, _deaths, sql, autoResubmit ?? _options.AutoResubmit, _options, _logger);
     }
 
     /// <summary>Starts <paramref name="sql"/> as a job and returns at once; follow it with <see cref="GetJobAsync"/>.</summary>
     /// <exception cref="NoActiveMasterException">The job could not be recorded because no master answered.</exception>
-    public Task<JobInfo> StartJobAsync(string sql, CancellationToken cancellationToken = default)
+    /// <exception cref="SiloUnavailableException">
+    /// The coordinator died while starting the job (noticed as soon as the membership table says so): it may have been
+    /// recorded, and then ends Interrupted; see <see cref="ListJobsAsync"/>, and start it again.
+    /// </exception>
+    public async Task<JobInfo> StartJobAsync(string sql, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        return Grains.GetGrain<IQueryGrain>(Guid.NewGuid()).StartAsync(sql).WaitAsync(cancellationToken);
+        var jobId = Guid.NewGuid();
+        IQueryGrain grain = Grains.GetGrain<IQueryGrain>(jobId);
+        Task<string> placed = grain.GetSiloAsync();
+        Task<JobInfo> starting = grain.StartAsync(sql);
+        using SiloDeathWatch coordinator = await CoordinatorCalls.WatchAsync(placed, starting, _deaths, abandon: null, cancellationToken);
+        return await CoordinatorCalls.UnlessDeadAsync(
+            starting,
+            coordinator,
+            () => $"Coordinator {coordinator.Silo.ToParsableString()} died while starting job {jobId}; it may have been recorded (and then ends Interrupted). Start it again.",
+            abandon: null,
+            cancellationToken);
     }
 
     /// <summary>The job as the master records it, or null if there is none with that id.</summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
+using OrleansHa.Clustering.ZooKeeper;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Client;
@@ -29,6 +30,7 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
     private readonly IHost _host;
     private readonly ActiveMasterFollower _masters;
     private readonly MasterCalls _masterCalls;
+    private readonly SiloDeathWatcher _deaths;
     private readonly OrleansHaClientOptions _options;
     private readonly ILogger _logger;
 
@@ -39,6 +41,7 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
         _options = options;
         _logger = logger;
         Grains = host.Services.GetRequiredService<IClusterClient>();
+        _deaths = host.Services.GetRequiredService<SiloDeathWatcher>();
         _masterCalls = new MasterCalls(Grains, masters, options.MasterFailoverPatience);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
+using OrleansHa.Clustering.ZooKeeper;
 
 namespace OrleansHa.Client;
 
@@ -18,6 +19,10 @@ namespace OrleansHa.Client;
 /// skipping the rows already delivered would be correct only for a query whose order is fully determined, which the
 /// client cannot know. <see cref="Resubmissions"/>, <see cref="JobIds"/> and the <see cref="Resubmitted"/> event show
 /// it happened, and the client logs it.</para>
+/// <para>The coordinator counts as lost as soon as the membership table in ZooKeeper says it is dead (about a second
+/// or two after a crash), not when the call waiting on it times out (<see cref="OrleansHaClientOptions.ResponseTimeout"/>):
+/// with the query's first call the client asks the job's grain where it was placed, and races every call of the stream
+/// against that silo's death (see <see cref="SiloDeathWatcher"/>).</para>
 /// <para>Errors: <see cref="QueryFailedException"/> (the engine or the sandbox refused it; not retriable),
 /// <see cref="NoExecutorException"/>, <see cref="NoActiveMasterException"/>, <see cref="QueryInterruptedException"/>
 /// (retriable), <see cref="OperationCanceledException"/> when the caller's token is canceled.</para>
@@ -25,14 +30,16 @@ namespace OrleansHa.Client;
 public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
 {
     private readonly IGrainFactory _grains;
+    private readonly SiloDeathWatcher _deaths;
     private readonly OrleansHaClientOptions _options;
     private readonly ILogger _logger;
     private readonly List<Guid> _jobIds = [];
     private int _started;
 
-    internal QueryResult(IGrainFactory grains, string sql, bool autoResubmit, OrleansHaClientOptions options, ILogger logger)
+    internal QueryResult(IGrainFactory grains, SiloDeathWatcher deaths, string sql, bool autoResubmit, OrleansHaClientOptions options, ILogger logger)
     {
         _grains = grains;
+        _deaths = deaths;
         _options = options;
         _logger = logger;
         Sql = sql;
@@ -55,6 +62,12 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
 
     /// <summary>The job id of each attempt, the last one current.</summary>
     public IReadOnlyList<Guid> JobIds => [.. _jobIds];
+
+    /// <summary>
+    /// The coordinator running the current attempt, as its silo address (see <see cref="NodeStatus.SiloAddress"/>),
+    /// once known; a resubmission may run on another. Null before the query starts.
+    /// </summary>
+    public string? Coordinator { get; private set; }
 
     /// <summary>The result's columns, once the first batch has arrived.</summary>
     public IReadOnlyList<ResultColumn>? Columns { get; private set; }
@@ -97,35 +110,66 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
         {
             var jobId = Guid.NewGuid();
             _jobIds.Add(jobId);
-            IAsyncEnumerator<ResultBatch> batches = _grains.GetGrain<IQueryGrain>(jobId).RunAsync(Sql, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            Coordinator = null;
+            IQueryGrain grain = _grains.GetGrain<IQueryGrain>(jobId);
+
+            // Cancelled when the coordinator dies, to drop the abandoned call at once rather than at its timeout.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            SiloDeathWatch? coordinator = null;
+            IAsyncEnumerator<ResultBatch>? batches = null;
             Exception? interruption = null;
             try
             {
-                while (true)
+                IAsyncEnumerator<ResultBatch> stream = grain.RunAsync(Sql, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                batches = stream;
+                Task<bool>? first = null;
+                try
                 {
-                    try
+                    // Where the grain is placed is asked with the query's first call, not before it (see CoordinatorCalls).
+                    Task<string> placed = grain.GetSiloAsync();
+                    first = stream.MoveNextAsync().AsTask();
+                    coordinator = await CoordinatorCalls.WatchAsync(placed, first, _deaths, attempt, cancellationToken);
+                    Coordinator = coordinator.Silo.ToParsableString();
+                }
+                catch (Exception ex) when (IsInterruption(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    interruption = ex;
+                }
+
+                if (coordinator is not null)
+                {
+                    while (true)
                     {
-                        if (!await batches.MoveNextAsync())
+                        try
                         {
+                            bool moved = await MoveNextUnlessDeadAsync(first ?? stream.MoveNextAsync().AsTask(), coordinator, jobId, attempt);
+                            first = null;
+                            if (!moved)
+                            {
+                                break;
+                            }
+                        }
+                        catch (Exception ex) when (IsInterruption(ex) && !cancellationToken.IsCancellationRequested)
+                        {
+                            interruption = ex;
                             break;
                         }
-                    }
-                    catch (Exception ex) when (IsInterruption(ex) && !cancellationToken.IsCancellationRequested)
-                    {
-                        interruption = ex;
-                        break;
-                    }
 
-                    ResultBatch batch = batches.Current;
-                    Columns ??= batch.Columns;
-                    BatchesDelivered++;
-                    RowsDelivered += batch.RowCount;
-                    yield return batch;
+                        ResultBatch batch = stream.Current;
+                        Columns ??= batch.Columns;
+                        BatchesDelivered++;
+                        RowsDelivered += batch.RowCount;
+                        yield return batch;
+                    }
                 }
             }
             finally
             {
-                await DisposeQuietlyAsync(batches, interrupted: interruption is not null);
+                coordinator?.Dispose();
+                if (batches is not null)
+                {
+                    await DisposeQuietlyAsync(batches, interrupted: interruption is not null);
+                }
             }
 
             if (interruption is null)
@@ -143,6 +187,22 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
             await Task.Delay(_options.ResubmitDelay * Attempts, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The next batch (<paramref name="next"/>), or <see cref="SiloUnavailableException"/> as soon as the query's
+    /// coordinator is dead in the membership table: the call waiting on it would otherwise end only at the response
+    /// timeout. The call itself honours the caller's token (through <paramref name="attempt"/>), so the race does not
+    /// wait on it.
+    /// </summary>
+    private static Task<bool> MoveNextUnlessDeadAsync(Task<bool> next, SiloDeathWatch coordinator, Guid jobId, CancellationTokenSource attempt) =>
+        next.IsCompleted
+            ? next
+            : CoordinatorCalls.UnlessDeadAsync(
+                next,
+                coordinator,
+                () => $"Coordinator {coordinator.Silo.ToParsableString()} running query job {jobId} is dead in the membership table.",
+                attempt,
+                CancellationToken.None);
 
     private string DescribeInterruption(Exception interruption)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
@@ -106,6 +107,15 @@ public sealed class ExecutorLossTests(ExecutorLossTests.Fixture fixture) : IClas
 }
 
 /// <summary>SIGKILL of the active master while queries run through the client: every query completes with the right answer.</summary>
+/// <remarks>
+/// Known to fail in about half the runs, and not the client's doing: when the killed master held the default grain
+/// directory's partition of a running query's grain (on the live coordinator) or of its executor's grain, Orleans
+/// deactivates that grain where it runs ("LocalGrainDirectory is deactivating N activations because silo ... entered
+/// status Dead", logged on every failing run), the stream's enumerator goes with it after its one batch, and the query
+/// ends in <see cref="QueryInterruptedException"/> from an <see cref="EnumerationAbortedException"/> with that batch
+/// delivered (measured: 14 runs of 25; 2 of 5 before the death watch, when a 5 s response timeout resubmitted the
+/// slower queries before their batch and so hid some of it).
+/// </remarks>
 public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long Rows = 400_000_000;
@@ -121,16 +131,22 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
     {
         NodeProcess first = await _cluster.StartMasterAsync("m1");
         NodeProcess[] rest = await Task.WhenAll(_cluster.StartMasterAsync("m2"), _cluster.StartExecutorsAsync("e1", "e2").ContinueWith(t => t.Result[0], TaskScheduler.Default));
-        // A call in flight through a SIGKILLed gateway fails only at the response timeout (measured: the queries on
-        // the killed master ended 18 s after the kill with 15 s, 8 s with 5 s); query streams send heartbeats, so a
-        // short timeout does not cut a long aggregate.
-        OrleansHaClient client = await _cluster.ConnectAsync(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        // Orleans' default response timeout (30 s): a query on the killed master is given up as soon as membership
+        // declares it dead, and resubmitted; it does not wait for its call to time out.
+        OrleansHaClient client = await _cluster.ConnectAsync(o => o.ResponseTimeout = new OrleansHaClientOptions().ResponseTimeout);
         ClusterStatus before = await TestCluster.WaitForAsync(client, "m1", "m2", "e1", "e2");
         await Poll.UntilAsync(async () => (await client.GetClusterStatusAsync()).Standbys.Count == 1, TimeSpan.FromSeconds(30), "the standby to register");
         NodeProcess master = before.Master!.NodeName == first.Name ? first : rest[0];
 
         // Through both coordinators (the client spreads calls over its gateways): some queries run on the master.
         QueryResult[] queries = [.. Enumerable.Range(0, 3).Select(_ => client.QueryAsync(Count))];
+        var clock = new Stopwatch();
+        var resubmittedAfter = new ConcurrentQueue<TimeSpan>();
+        foreach (QueryResult query in queries)
+        {
+            query.Resubmitted += (_, _) => resubmittedAfter.Enqueue(clock.Elapsed);
+        }
+
         Task<List<object?[]>>[] running = [.. queries.Select(q => QueryTests.ToListAsync(q.RowsAsync()))];
         await Poll.UntilAsync(
             async () =>
@@ -141,7 +157,7 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(30),
             "the queries to run");
 
-        var clock = Stopwatch.StartNew();
+        clock.Start();
         await master.KillAsync();
 
         foreach (Task<List<object?[]>> query in running)
@@ -153,7 +169,10 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
         await Poll.UntilAsync(() => client.ActiveMaster is { } now && now.Epoch > before.Master!.Epoch, TimeSpan.FromSeconds(30), "the client to see the new master");
         Assert.NotEqual(before.Master!.NodeName, client.ActiveMaster!.NodeName);
         Assert.NotNull(await client.ListSourcesAsync());
-        output.WriteLine($"all queries done {clock.Elapsed.TotalSeconds:0.0} s after the kill; resubmissions: {string.Join(", ", queries.Select(q => q.Resubmissions))}");
+        output.WriteLine(
+            $"all queries done {clock.Elapsed.TotalSeconds:0.0} s after the kill; resubmissions: {string.Join(", ", queries.Select(q => q.Resubmissions))}"
+            + $", each {string.Join(", ", resubmittedAfter.Select(t => $"{t.TotalSeconds:0.00} s"))} after the kill");
         Assert.All(queries, q => Assert.True(q.Resubmissions <= 1, $"{q.Resubmissions} resubmissions"));
+        Assert.All(resubmittedAfter, t => Assert.True(t < TimeSpan.FromSeconds(15), $"a query was resubmitted {t} after the kill: the response timeout's doing"));
     }
 }

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansHa.Abstractions.Query;
 
 /// <summary>
@@ -6,6 +8,15 @@ namespace OrleansHa.Abstractions.Query;
 /// </summary>
 public interface IQueryGrain : IGrainWithGuidKey
 {
+    /// <summary>
+    /// The silo this job's grain lives on (its parsable address, as in the membership table and
+    /// <see cref="NodeStatus.SiloAddress"/>). The first call to a job's grain places it, so a caller that asks this
+    /// first learns where the <see cref="RunAsync"/> or <see cref="StartAsync"/> that follows will run, and can give
+    /// up on the call as soon as that silo is declared dead instead of waiting for the response timeout.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<string> GetSiloAsync();
+
     /// <exception cref="QueryFailedException">The engine or the sandbox refused the query, or it ran out of time or memory.</exception>
     /// <exception cref="NoExecutorException">No executor is up.</exception>
     IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default);

@@ -28,7 +28,10 @@ public static class ZooKeeperClusteringExtensions
     public static ISiloBuilder UseZooKeeperClustering(this ISiloBuilder builder, string connectionString) =>
         builder.UseZooKeeperClustering(options => options.ConnectionString = connectionString);
 
-    /// <summary>Finds gateways through ZooKeeper: the client needs the ensemble's connection string only.</summary>
+    /// <summary>
+    /// Finds gateways through ZooKeeper: the client needs the ensemble's connection string only. Also registers a
+    /// <see cref="SiloDeathWatcher"/>, which does nothing until something watches a silo.
+    /// </summary>
     public static IClientBuilder UseZooKeeperClustering(this IClientBuilder builder, Action<ZooKeeperClusteringOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -36,6 +39,11 @@ public static class ZooKeeperClusteringExtensions
         builder.Services.Configure(configure);
         AddShared(builder.Services);
         builder.Services.AddSingleton<IGatewayListProvider, ZooKeeperGatewayListProvider>();
+        builder.Services.AddSingleton(sp => new SiloDeathWatcher(
+            sp.GetRequiredService<SharedZooKeeperClient>(),
+            sp.GetRequiredService<ZooKeeperMembershipTable>().MembershipPath,
+            sp.GetRequiredService<IOptions<ZooKeeperClusteringOptions>>().Value.DeathWatchPollPeriod,
+            sp.GetRequiredService<ILogger<SiloDeathWatcher>>()));
         builder.Services.AddOptions<GatewayOptions>()
             .Configure<IOptions<ZooKeeperClusteringOptions>>(
                 (gateway, zooKeeper) => gateway.GatewayListRefreshPeriod = zooKeeper.Value.GatewayListRefreshPeriod);

@@ -29,6 +29,12 @@ public sealed class ZooKeeperClusteringOptions
     /// </summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// For grain clients that use <see cref="SiloDeathWatcher"/>: while it watches a silo, how often it reads the
+    /// membership table's version even without a change notification, a backstop should a watch be lost. Default 2 s.
+    /// </summary>
+    public TimeSpan DeathWatchPollPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The ZooKeeper client options these clustering options ask for.</summary>
     internal ZooKeeperClientOptions ToClientOptions(ILoggerFactory loggerFactory) => new()
     {

@@ -49,6 +49,11 @@ internal sealed class ZooKeeperClusteringOptionsValidator(IOptions<ZooKeeperClus
             problems.Add($"{nameof(value.GatewayListRefreshPeriod)} must be positive; it is {value.GatewayListRefreshPeriod}.");
         }
 
+        if (value.DeathWatchPollPeriod <= TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(value.DeathWatchPollPeriod)} must be positive; it is {value.DeathWatchPollPeriod}.");
+        }
+
         if (problems.Count > 0)
         {
             throw new OrleansConfigurationException($"Invalid {nameof(ZooKeeperClusteringOptions)}: {string.Join(" ", problems)}");

@@ -31,6 +31,8 @@ internal sealed partial class QueryGrain(
     private readonly MasterCalls _master = new(grains, masters, CatalogCache.RideOutFailoverFor);
     private CancellationTokenSource? _cancellation;
 
+    public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
+
     public IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
         StreamAsync(sql, onExecutorChosen: null, cancellationToken);
 
