@@ -54,8 +54,17 @@ public sealed partial class OrleansHaClient
     }
 
     /// <summary>Cancels a job started with <see cref="StartJobAsync"/> if it is still running.</summary>
-    public Task CancelJobAsync(Guid id, CancellationToken cancellationToken = default) =>
-        Grains.GetGrain<IQueryGrain>(id).CancelAsync().WaitAsync(cancellationToken);
+    public async Task CancelJobAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        // A job's grain is found through the coordinator running it (the master's record says which), not a directory.
+        JobInfo? job = await GetJobAsync(id, cancellationToken);
+        if (job is { IsFinished: true })
+        {
+            return;
+        }
+
+        await QueryPlacementHints.CallOnAsync(job?.Coordinator, () => Grains.GetGrain<IQueryGrain>(id).CancelAsync().WaitAsync(cancellationToken));
+    }
 
     public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync(CancellationToken cancellationToken = default) =>
         _masterCalls.ReadAsync(master => master.ListSourcesAsync(), cancellationToken);

@@ -28,6 +28,8 @@ public static class MasterElectionExtensions
         builder.UseSiloMetadata(metadata);
         builder.Services.AddPlacementFilter<RolePlacementFilterStrategy, RolePlacementFilterDirector>(ServiceLifetime.Transient);
         builder.Services.AddPlacementDirector<ExecutorPlacementStrategy, ExecutorPlacementDirector>();
+        builder.Services.AddPlacementDirector<QueryPlacementStrategy, QueryPlacementDirector>();
+        builder.AddGrainDirectory(SiloLocalGrainDirectory.Name, (_, _) => new SiloLocalGrainDirectory());
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Grains.Placement;
@@ -12,6 +13,7 @@ namespace OrleansHa.Grains.Query;
 /// the query names. Reentrant: queries run side by side; each has its own DuckDB connection.
 /// </summary>
 [ExecutorPlacement]
+[GrainDirectory(GrainDirectoryName = SiloLocalGrainDirectory.Name)]
 [Reentrant]
 internal sealed class ExecutorGrain : Grain, IExecutorGrain
 {

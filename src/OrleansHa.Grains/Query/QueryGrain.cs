@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -13,10 +14,11 @@ namespace OrleansHa.Grains.Query;
 /// One job on a coordinator: binds the catalog's sources and views (cached, see <see cref="CatalogCache"/>), picks the executor running the fewest queries, and
 /// streams the executor's batches back as they come, so a large result never sits whole on the coordinator.
 /// </summary>
-// On the coordinator that took the request when it can (so a failover elsewhere leaves the job alone), else on
-// another coordinator.
-[PreferLocalPlacement]
+// On the coordinator that took the request when it can, with its directory entry kept there too: a failover or any
+// other node's death leaves the job alone. Calls from elsewhere name the coordinator (QueryPlacementHints).
+[QueryPlacement]
 [RolePlacement(SiloRoles.Coordinator)]
+[GrainDirectory(GrainDirectoryName = SiloLocalGrainDirectory.Name)]
 #pragma warning disable CA1001 // Grains are not disposed; the token source goes in OnDeactivateAsync.
 internal sealed partial class QueryGrain(
     IClusterMembershipService membership,

@@ -86,7 +86,7 @@ internal static class JobEndpoints
                 return UnknownJob(id);
             }
 
-            await grains.GetGrain<IQueryGrain>(job.Id).CancelAsync();
+            await QueryPlacementHints.CallOnAsync(job.Coordinator, () => grains.GetGrain<IQueryGrain>(job.Id).CancelAsync());
             return Results.Json(new { id });
         });
     }

@@ -113,6 +113,21 @@ public sealed class SqlApiTests(EnsembleFixture zk) : NodeClusterTest(zk)
     }
 
     [Fact]
+    public async Task A_job_is_canceled_through_another_coordinator()
+    {
+        NodeProcess other = await Cluster.StartAsync("c2", master: false);
+        string id = await SubmitAsync("SELECT sum(hash(i)) FROM range(10000000000000) t(i)");
+        await Poll.UntilAsync(async () => (await GetJsonAsync($"/api/v3/job/{id}")).GetProperty("jobState").GetString() == "RUNNING", TimeSpan.FromSeconds(30), "the job to run");
+
+        using (HttpResponseMessage canceled = await Http.PostAsync(new Uri($"{other.WebUrl}/api/v3/job/{id}/cancel"), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
+        }
+
+        Assert.Equal("CANCELED", (await WaitForEndAsync(id)).GetProperty("jobState").GetString());
+    }
+
+    [Fact]
     public async Task Bad_requests_get_clear_statuses()
     {
         await GetAsync($"/api/v3/job/{Guid.NewGuid()}", HttpStatusCode.NotFound);
