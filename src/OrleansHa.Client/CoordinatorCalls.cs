@@ -13,11 +13,11 @@ namespace OrleansHa.Client;
 /// <para>The client learns the coordinator by asking the job's grain (<see cref="IQueryGrain.GetSiloAsync"/>),
 /// sent just before the call that matters and without waiting for its answer, so it adds no round trip. Both calls
 /// name a new grain key and take the same gateway (the client picks the gateway by grain), whose placement places
-/// the grain once for both; were two activations ever made, the directory keeps one and forwards the other's calls
-/// to it. Either way both calls run on one activation, and the silo that answers is the one running the call.
+/// the grain once for both, on itself; query grains keep their directory entry on their own silo, so every later
+/// call through that gateway finds the same activation. The silo that answers is the one running the call.
 /// <see cref="IQueryGrain.GetSiloAsync"/> interleaves, so it never waits behind the call.</para>
 /// <para>A grain call carries no silo a client could read, and the client cannot tell which gateway a call takes;
-/// with the grain placed on the coordinator that is its gateway (preferred local placement), watching the grain's
+/// with the grain placed on the coordinator that is its gateway (QueryPlacement prefers it), watching the grain's
 /// silo covers the gateway too. Until the answer comes, the call is bound by the response timeout only, as before:
 /// a window of a round trip.</para>
 /// </remarks>
