@@ -60,8 +60,15 @@ public class MasterCalls(IGrainFactory grains, IActiveMasterSource masters, Time
             {
                 MasterInfo active = masters.Current ?? throw new NoActiveMasterException();
                 Task<T> pending = call(grains.GetGrain<IMasterGrain>(active.Epoch));
-                Task replaced = masters.WaitForChangeFromAsync(active.Epoch, cancellationToken);
-                if (await Task.WhenAny(pending, replaced) != pending)
+
+                // A token of this call's own, cancelled when the call ends: a wait registered on a long-lived token
+                // would stay attached to the master's change signal until the next failover, one per call.
+                using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task replaced = masters.WaitForChangeFromAsync(active.Epoch, watching.Token);
+                Task first = await Task.WhenAny(pending, replaced);
+                await watching.CancelAsync();
+                _ = replaced.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                if (first != pending)
                 {
                     // The master changed while the call was with it: do not wait for Orleans to declare its silo dead.
                     _ = pending.ContinueWith(static t => t.Exception, TaskScheduler.Default);

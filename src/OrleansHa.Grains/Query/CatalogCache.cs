@@ -7,8 +7,9 @@ namespace OrleansHa.Grains.Query;
 /// <summary>
 /// A coordinator's copy of the catalog (sources and views). Before each query it asks the master for the catalog
 /// version, a cheap call, and refetches the catalog only when the version moved; so a query sees every change
-/// acknowledged before it started. While no master answers (a failover), queries run on the last copy instead of
-/// waiting: the catalog cannot change without a master anyway.
+/// acknowledged before it started. While no master answers, the check waits out a crash failover (well under a
+/// second, up to <see cref="WaitForNewMaster"/>) so that a change acknowledged just before the crash is seen; a
+/// longer outage (a master stopped rather than crashed) runs queries on the last copy rather than failing them.
 /// </summary>
 internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWatcher masters, ILogger<CatalogCache> logger)
 {
@@ -16,7 +17,10 @@ internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWat
     internal static readonly TimeSpan RideOutFailoverFor = TimeSpan.FromSeconds(10);
 
     private readonly MasterCalls _patient = new(grains, masters, RideOutFailoverFor);
-    private readonly MasterCalls _impatient = new(grains, masters, TimeSpan.Zero);
+    /// <summary>How long the version check waits for a new master before the last copy is used.</summary>
+    internal static readonly TimeSpan WaitForNewMaster = TimeSpan.FromSeconds(2);
+
+    private readonly MasterCalls _versionCheck = new(grains, masters, WaitForNewMaster);
     private CatalogSnapshot? _snapshot;
 
     /// <summary>How many times the catalog was fetched whole (for tests and operators).</summary>
@@ -36,7 +40,7 @@ internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWat
         long version;
         try
         {
-            version = await _impatient.ReadAsync(m => m.GetCatalogVersionAsync(), CancellationToken.None);
+            version = await _versionCheck.ReadAsync(m => m.GetCatalogVersionAsync(), CancellationToken.None);
         }
         catch (Exception ex) when (ex is NoActiveMasterException || MasterCalls.IsNodeLost(ex))
         {

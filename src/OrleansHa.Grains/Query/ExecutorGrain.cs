@@ -55,8 +55,9 @@ internal static class SourceViews
     /// </summary>
     public static IReadOnlyDictionary<string, string> For(IReadOnlyList<SourceInfo> sources, IReadOnlyList<ViewInfo> views, string? sql = null)
     {
-        var sourcesByName = sources.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
-        var viewsByName = views.ToDictionary(v => v.Name, StringComparer.OrdinalIgnoreCase);
+        // First of each name: the master refuses names that differ only in case, but a store written before it did may hold some.
+        var sourcesByName = sources.DistinctBy(s => s.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        var viewsByName = views.DistinctBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(v => v.Name, StringComparer.OrdinalIgnoreCase);
         var needed = new Dictionary<string, string>(StringComparer.Ordinal);
         var pending = new Queue<string>(sql is null ? [.. sourcesByName.Keys, .. viewsByName.Keys] : SqlText.NamesIn(sql));
         while (pending.TryDequeue(out string? name))

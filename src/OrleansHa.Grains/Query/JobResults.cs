@@ -28,41 +28,51 @@ public static class JobResults
         string indexPath = IndexPathOf(pathsDist, jobId);
         string indexPartial = indexPath + ".partial";
         long rows = 0;
-        await using (var index = new FileStream(indexPartial, FileMode.Create, FileAccess.Write, FileShare.None, 16 * 1024, useAsync: true))
-        await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+        try
         {
-            byte[] entry = new byte[sizeof(long)];
-            bool wroteSchema = false;
-            await foreach (ResultBatch batch in batches.WithCancellation(cancellationToken))
+            await using (var index = new FileStream(indexPartial, FileMode.Create, FileAccess.Write, FileShare.None, 16 * 1024, useAsync: true))
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
-                if (!wroteSchema)
+                byte[] entry = new byte[sizeof(long)];
+                bool wroteSchema = false;
+                await foreach (ResultBatch batch in batches.WithCancellation(cancellationToken))
                 {
-                    await WriteLineAsync(file, batch.Columns.Select(c => new { name = c.Name, type = c.Type.ToString().ToUpperInvariant() }), cancellationToken);
-                    wroteSchema = true;
-                }
-
-                for (int row = 0; row < batch.RowCount; row++)
-                {
-                    if ((rows + row) % IndexEvery == 0)
+                    if (!wroteSchema)
                     {
-                        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(entry, file.Position);
-                        await index.WriteAsync(entry, cancellationToken);
+                        await WriteLineAsync(file, batch.Columns.Select(c => new { name = c.Name, type = c.Type.ToString().ToUpperInvariant() }), cancellationToken);
+                        wroteSchema = true;
                     }
 
-                    await WriteLineAsync(file, batch.GetRow(row), cancellationToken);
+                    for (int row = 0; row < batch.RowCount; row++)
+                    {
+                        if ((rows + row) % IndexEvery == 0)
+                        {
+                            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(entry, file.Position);
+                            await index.WriteAsync(entry, cancellationToken);
+                        }
+
+                        await WriteLineAsync(file, batch.GetRow(row), cancellationToken);
+                    }
+
+                    rows += batch.RowCount;
                 }
 
-                rows += batch.RowCount;
+                if (!wroteSchema)
+                {
+                    await WriteLineAsync(file, Array.Empty<object>(), cancellationToken);
+                }
             }
 
-            if (!wroteSchema)
-            {
-                await WriteLineAsync(file, Array.Empty<object>(), cancellationToken);
-            }
+            File.Move(indexPartial, indexPath, overwrite: true);
+            File.Move(partial, path, overwrite: true);
         }
-
-        File.Move(indexPartial, indexPath, overwrite: true);
-        File.Move(partial, path, overwrite: true);
+        catch
+        {
+            // A failed or canceled job leaves nothing behind on the shared drive.
+            File.Delete(partial);
+            File.Delete(indexPartial);
+            throw;
+        }
         return rows;
     }
 

@@ -27,10 +27,13 @@ internal sealed class QueryPlacementDirector : IPlacementDirector
             throw new OrleansException("No coordinator is active to run the query.");
         }
 
-        if (target.RequestContextData?.TryGetValue(QueryPlacementHints.RequestContextKey, out object? hint) == true && hint is string named
-            && compatible.FirstOrDefault(s => s.ToParsableString() == named) is { } hinted)
+        if (target.RequestContextData?.TryGetValue(QueryPlacementHints.RequestContextKey, out object? hint) == true && hint is string named)
         {
-            return Task.FromResult(hinted);
+            // A call to a running job must reach the coordinator running it: an activation anywhere else would be a
+            // new, empty job grain that no later call could find.
+            return compatible.FirstOrDefault(s => s.ToParsableString() == named) is { } hinted
+                ? Task.FromResult(hinted)
+                : throw new SiloUnavailableException($"The job's coordinator {named} is not an active coordinator; the job ends INTERRUPTED.");
         }
 
 #pragma warning disable CA5394 // Spreading load needs no cryptographic randomness.

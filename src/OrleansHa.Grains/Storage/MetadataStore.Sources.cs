@@ -16,14 +16,15 @@ internal sealed partial class MetadataStore
         ValidateSourcePath(path);
         Write(transaction =>
         {
-            if (Scalar(_connection, transaction, "SELECT 1 FROM sources WHERE name = @name;", ("@name", name)) is not null)
+            // Queries compare names without case, as DuckDB does, so the catalog must too.
+            if (Scalar(_connection, transaction, "SELECT name FROM sources WHERE name = @name COLLATE NOCASE;", ("@name", name)) is string source)
             {
-                throw new CatalogConflictException($"Source '{name}' already exists.");
+                throw new CatalogConflictException($"Source '{source}' already exists.");
             }
 
-            if (Scalar(_connection, transaction, "SELECT 1 FROM views WHERE name = @name;", ("@name", name)) is not null)
+            if (Scalar(_connection, transaction, "SELECT name FROM views WHERE name = @name COLLATE NOCASE;", ("@name", name)) is string view)
             {
-                throw new CatalogConflictException($"'{name}' is a view; a source cannot have the same name.");
+                throw new CatalogConflictException($"'{view}' is a view; a source cannot have the same name.");
             }
 
             Execute(

@@ -27,9 +27,15 @@ internal sealed partial class MetadataStore
 
         return Write(transaction =>
         {
-            if (Scalar(_connection, transaction, "SELECT 1 FROM sources WHERE name = @name;", ("@name", name)) is not null)
+            // Queries compare names without case, as DuckDB does, so the catalog must too.
+            if (Scalar(_connection, transaction, "SELECT name FROM sources WHERE name = @name COLLATE NOCASE;", ("@name", name)) is string source)
             {
-                throw new CatalogConflictException($"'{name}' is a source; a view cannot have the same name.");
+                throw new CatalogConflictException($"'{source}' is a source; a view cannot have the same name.");
+            }
+
+            if (Scalar(_connection, transaction, "SELECT name FROM views WHERE name = @name COLLATE NOCASE AND name <> @name;", ("@name", name)) is string other)
+            {
+                throw new CatalogConflictException($"View '{other}' exists; names differing only in case are the same name in queries.");
             }
 
             long version = Scalar(_connection, transaction, "SELECT version FROM views WHERE name = @name;", ("@name", name)) is { } current

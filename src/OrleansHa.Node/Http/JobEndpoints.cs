@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
@@ -86,7 +87,18 @@ internal static class JobEndpoints
                 return UnknownJob(id);
             }
 
-            await QueryPlacementHints.CallOnAsync(job.Coordinator, () => grains.GetGrain<IQueryGrain>(job.Id).CancelAsync());
+            if (!job.IsFinished)
+            {
+                try
+                {
+                    await QueryPlacementHints.CallOnAsync(job.Coordinator, () => grains.GetGrain<IQueryGrain>(job.Id).CancelAsync());
+                }
+                catch (OrleansException ex)
+                {
+                    return Problem(StatusCodes.Status409Conflict, $"Job {id} cannot be canceled: {ex.Message}");
+                }
+            }
+
             return Results.Json(new { id });
         });
     }

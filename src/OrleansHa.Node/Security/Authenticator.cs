@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
 using OrleansHa.Node.Configuration;
 using OrleansHa.Node.Http;
@@ -30,11 +31,23 @@ internal sealed class Authenticator(MasterClient master, TokenService tokens, No
 
         // Looking the user up is the node's own call: the caller has no token yet.
         RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(cancellationToken));
-        string? hash = await master.ReadAsync(m => m.GetPasswordHashAsync(user), cancellationToken);
-        if (hash is null && user == config.AdminUser && config.AdminPassword is { Length: > 0 } adminPassword)
+        string? hash;
+        try
         {
-            await master.WriteAsync(m => m.PutUserAsync(user, Hash(user, adminPassword), replace: false), cancellationToken);
             hash = await master.ReadAsync(m => m.GetPasswordHashAsync(user), cancellationToken);
+
+            // The configured first user is made only while there is no user at all: dropping it later sticks.
+            if (hash is null && user == config.AdminUser && config.AdminPassword is { Length: > 0 } adminPassword
+                && (await master.ReadAsync(m => m.ListUsersAsync(), cancellationToken)).Count == 0)
+            {
+                await master.WriteAsync(m => m.PutUserAsync(user, Hash(user, adminPassword), replace: false), cancellationToken);
+                hash = await master.ReadAsync(m => m.GetPasswordHashAsync(user), cancellationToken);
+            }
+        }
+        catch (CatalogException ex) when (ex.Error == CatalogError.Invalid)
+        {
+            // A name the user table could never hold (too long, control characters): no such user.
+            hash = null;
         }
 
         if (Hasher.VerifyHashedPassword(user, hash ?? Decoy, password) == PasswordVerificationResult.Failed || hash is null)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
+using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Security;
 
@@ -38,7 +39,16 @@ internal static class RestAuthentication
             string? problem;
             if (token is not null)
             {
-                (_, problem) = await context.RequestServices.GetRequiredService<TokenService>().ValidateAsync(token, context.RequestAborted);
+                try
+                {
+                    (_, problem) = await context.RequestServices.GetRequiredService<TokenService>().ValidateAsync(token, context.RequestAborted);
+                }
+                catch (ZooKeeperException ex)
+                {
+                    // Only a node's first check reads the key; without ZooKeeper it cannot tell, and says so.
+                    await Results.Json(new { errorMessage = $"Cannot check the token: ZooKeeper is unreachable ({ex.Message})." }, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+                    return;
+                }
             }
             else if (dashboard && header.StartsWith(BasicPrefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -81,6 +91,10 @@ internal static class RestAuthentication
             {
                 return Results.Json(new { errorMessage = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
+            catch (ZooKeeperException ex)
+            {
+                return Results.Json(new { errorMessage = $"Cannot issue a token: ZooKeeper is unreachable ({ex.Message})." }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
         });
     }
 
@@ -120,7 +134,7 @@ internal static class RestAuthentication
                 _known[key] = (issued.Token, DateTimeOffset.UtcNow + RememberFor);
                 return (issued.Token, null);
             }
-            catch (Exception ex) when (ex is AuthenticationFailedException or NoActiveMasterException)
+            catch (Exception ex) when (ex is AuthenticationFailedException or NoActiveMasterException or ZooKeeperException)
             {
                 return (null, ex.Message.TrimEnd('.'));
             }

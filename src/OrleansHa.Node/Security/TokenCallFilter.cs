@@ -1,34 +1,68 @@
 using Orleans.Runtime;
+using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
 using OrleansHa.Abstractions.Security;
 
 namespace OrleansHa.Node.Security;
 
 /// <summary>
-/// Refuses calls from grain clients to OrleansHa's grains unless they carry a valid token
-/// (<see cref="AuthTokens.RequestContextKey"/>); only <see cref="ILoginGrain"/> is open. Calls between silos are not
-/// checked: silos are trusted members of the cluster. The node's own REST requests carry the token their caller sent.
+/// Checks every call that comes from an application's grain client against its token
+/// (<see cref="AuthTokens.RequestContextKey"/>). Refused by default: only <see cref="ILoginGrain"/> and Orleans'
+/// system targets (the client's own housekeeping) take calls without a token; streaming calls, which Orleans
+/// delivers through its enumeration extension, are checked like any other. The cluster's internals (executors, the
+/// user table, job records) take client calls only with a node's own token, so a user's token cannot read arbitrary
+/// files through an executor, read password hashes, or forge a job. Calls between silos, and the node's own calls
+/// through its hosted client, are not checked: silos are trusted members of the cluster. (Orleans does not check the
+/// sender a client names, so a modified client could pose as a silo: the token keeps honest clients honest, it does
+/// not replace keeping the gateways' network private.)
 /// </summary>
 internal sealed class TokenCallFilter(TokenService tokens) : IIncomingGrainCallFilter
 {
+    private static readonly HashSet<string> NodeOnlyMasterMethods = new(StringComparer.Ordinal)
+    {
+        nameof(IMasterGrain.GetPasswordHashAsync),
+        nameof(IMasterGrain.PutUserAsync),
+        nameof(IMasterGrain.DropUserAsync),
+        nameof(IMasterGrain.RecordJobAsync),
+    };
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.SourceId is { } source && GrainTypePrefix.IsClient(source)
-            && context.InterfaceMethod is { DeclaringType: { } contract }
-            && contract.Namespace?.StartsWith("OrleansHa.", StringComparison.Ordinal) == true
-            && contract != typeof(ILoginGrain))
+        if (context.SourceId is { } source && IsExternalClient(source) && !IsOpen(context))
         {
+            string call = $"{context.InterfaceName}.{context.MethodName}";
             if (RequestContext.Get(AuthTokens.RequestContextKey) is not string token)
             {
-                throw new AuthenticationFailedException($"{contract.Name}.{context.InterfaceMethod.Name} needs a token: log in first.");
+                throw new AuthenticationFailedException($"{call} needs a token: log in first.");
             }
 
             (string? user, string? problem) = await tokens.ValidateAsync(token, CancellationToken.None);
             if (user is null)
             {
-                throw new AuthenticationFailedException($"{contract.Name}.{context.InterfaceMethod.Name} refused: {problem}.");
+                throw new AuthenticationFailedException($"{call} refused: {problem}.");
+            }
+
+            if (user != TokenService.NodePrincipal && IsNodeOnly(context))
+            {
+                throw new AuthenticationFailedException($"{call} is for the cluster's own nodes, not for clients.");
             }
         }
 
         await context.Invoke();
     }
+
+    /// <summary>
+    /// A grain client other than a silo's own hosted client. The hosted client makes the node's own calls (its REST
+    /// code, which checks tokens itself, and the dashboard's housekeeping) and is as trusted as the silo.
+    /// </summary>
+    private static bool IsExternalClient(GrainId source) =>
+        GrainTypePrefix.IsClient(source)
+        && !source.Key.ToString().StartsWith("hosted-", StringComparison.Ordinal);
+
+    private static bool IsOpen(IIncomingGrainCallContext context) =>
+        context.Grain is ILoginGrain || GrainTypePrefix.IsSystemTarget(context.TargetId);
+
+    private static bool IsNodeOnly(IIncomingGrainCallContext context) =>
+        (context.Grain is IExecutorGrain && context.MethodName != nameof(IExecutorGrain.GetRunningCountAsync))
+        || (context.Grain is IMasterGrain && NodeOnlyMasterMethods.Contains(context.MethodName));
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
 using OrleansHa.Abstractions.Security;
 using OrleansHa.Node.Tests.Failover;
 using OrleansHa.Testing;
@@ -66,6 +67,18 @@ public sealed class AuthTests(EnsembleFixture zk) : NodeClusterTest(zk)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         string message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errorMessage").GetString()!;
         Assert.True(message is "Wrong user name or password." or "A user name and a password are required.", message);
+    }
+
+    [Fact]
+    public async Task A_name_the_user_table_cannot_hold_is_a_wrong_login_and_the_nodes_name_is_reserved()
+    {
+        NodeProcess node = await StartMasterAsync();
+        await ExpectUnauthorizedAsync(
+            Anonymous.PostAsJsonAsync(new Uri(node.WebUrl + "/apiv2/login"), new { userName = new string('u', 300), password = "x" }), "Wrong user name or password");
+
+        string admin = "_dremio" + await LoginAsync(node, TestCredentials.User, TestCredentials.Password);
+        using HttpResponseMessage reserved = await Send(node, HttpMethod.Post, "/api/v3/user", admin, new { name = "orleans-ha-node", password = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
     }
 
     [Fact]
@@ -140,17 +153,40 @@ public sealed class AuthTests(EnsembleFixture zk) : NodeClusterTest(zk)
             .Build();
         await host.StartAsync();
         IClusterClient client = host.Services.GetRequiredService<IClusterClient>();
-        long epoch = (await NodeCluster.WaitForMasterAsync(node)).Epoch;
+        ClusterView view = await NodeCluster.WaitForMasterAsync(node);
+        long epoch = view.Epoch;
 
         var refused = await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
         Assert.Contains("needs a token", refused.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<ILoginGrain>(0).LoginAsync(TestCredentials.User, "wrong"));
+
+        // A streamed call reaches the grain through Orleans' enumeration extension: it is checked all the same.
+        var streamed = await Assert.ThrowsAsync<AuthenticationFailedException>(async () =>
+        {
+            await foreach (var _ in client.GetGrain<IQueryGrain>(Guid.NewGuid()).RunAsync("SELECT 1"))
+            {
+            }
+        });
+        Assert.Contains("needs a token", streamed.Message, StringComparison.Ordinal);
 
         string token = await client.GetGrain<ILoginGrain>(0).LoginAsync(TestCredentials.User, TestCredentials.Password);
         RequestContext.Set(AuthTokens.RequestContextKey, token);
         try
         {
             Assert.Empty(await client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
+
+            // A user's token does not open the cluster's internals: hashes, job records, executors with any directory.
+            var internals = await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).GetPasswordHashAsync(TestCredentials.User));
+            Assert.Contains("for the cluster's own nodes", internals.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).PutUserAsync("x", "not a hash", replace: true));
+            await Assert.ThrowsAsync<AuthenticationFailedException>(async () =>
+            {
+                var request = new QueryRequest(Guid.NewGuid(), "SELECT * FROM read_csv('/etc/passwd')", [new SourceInfo("root", "/")], []);
+                await foreach (var _ in client.GetGrain<IExecutorGrain>(view.MasterSilo!).ExecuteAsync(request))
+                {
+                }
+            });
+
             RequestContext.Set(AuthTokens.RequestContextKey, token + "x");
             await Assert.ThrowsAsync<AuthenticationFailedException>(() => client.GetGrain<IMasterGrain>(epoch).ListSourcesAsync());
         }
