@@ -36,6 +36,16 @@ public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_query_that_fails_midway_leaves_no_files_behind()
+    {
+        const string Failing = "SELECT CAST(CASE WHEN i = 500000 THEN 'x' ELSE i::VARCHAR END AS INTEGER) AS v FROM range(1000000) t(i)";
+        await Assert.ThrowsAsync<OrleansHa.Abstractions.Query.QueryFailedException>(() =>
+            JobResults.WriteAsync(_dist, Guid.NewGuid(), SandboxedDuckDb.ExecuteAsync(Failing, files.Sandbox()), CancellationToken.None));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dist, "jobs")));
+    }
+
+    [Fact]
     public async Task A_result_without_an_index_still_pages_by_reading_from_the_start()
     {
         Guid job = Guid.NewGuid();

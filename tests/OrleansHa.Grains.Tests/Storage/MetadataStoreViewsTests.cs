@@ -64,6 +64,20 @@ public sealed class MetadataStoreViewsTests : IDisposable
         Assert.Equal(version, store.CatalogVersion());
     }
 
+    [Fact]
+    public void Names_that_differ_only_in_case_are_the_same_name_as_in_queries()
+    {
+        using MetadataStore store = MetadataStore.Open(_dir.Path, 1, "node-1", null);
+        store.CreateSource("Sales", "/data/sales");
+        store.PutView("Recent", "SELECT 1");
+
+        Assert.Throws<CatalogConflictException>(() => store.CreateSource("SALES", "/data/other"));
+        Assert.Throws<CatalogConflictException>(() => store.PutView("sales", "SELECT 1"));
+        Assert.Throws<CatalogConflictException>(() => store.PutView("recent", "SELECT 2"));
+        Assert.Throws<CatalogConflictException>(() => store.CreateSource("RECENT", "/data/other"));
+        Assert.Equal(2, store.PutView("Recent", "SELECT 2"));
+    }
+
     [Theory]
     [InlineData("two words")]
     [InlineData("x\"; DROP")]
