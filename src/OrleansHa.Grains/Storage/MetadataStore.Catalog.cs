@@ -45,9 +45,12 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>The names of all spaces, in ordinal order.</summary>
-    public IReadOnlyList<string> ListSpaces() => Read(transaction =>
+    public IReadOnlyList<string> ListSpaces() => Read(transaction => ReadNames(transaction, "SELECT name FROM spaces ORDER BY name;"));
+
+    /// <summary>The first column of every row of <paramref name="sql"/>, as strings.</summary>
+    private List<string> ReadNames(SqliteTransaction transaction, string sql)
     {
-        using var command = Command(_connection, transaction, "SELECT name FROM spaces ORDER BY name;", []);
+        using var command = Command(_connection, transaction, sql, []);
         using var reader = command.ExecuteReader();
         var names = new List<string>();
         while (reader.Read())
@@ -56,7 +59,7 @@ internal sealed partial class MetadataStore
         }
 
         return names;
-    });
+    }
 
     /// <summary>
     /// Writes <paramref name="value"/> under <paramref name="key"/> in <paramref name="space"/> and returns the entry's

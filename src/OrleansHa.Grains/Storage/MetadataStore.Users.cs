@@ -51,16 +51,5 @@ internal sealed partial class MetadataStore
         return Read(transaction => Scalar(_connection, transaction, "SELECT password_hash FROM users WHERE name = @name;", ("@name", name)) as string);
     }
 
-    public IReadOnlyList<string> ListUsers() => Read(transaction =>
-    {
-        using var command = Command(_connection, transaction, "SELECT name FROM users ORDER BY name;", []);
-        using var reader = command.ExecuteReader();
-        var names = new List<string>();
-        while (reader.Read())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return (IReadOnlyList<string>)names;
-    });
+    public IReadOnlyList<string> ListUsers() => Read(transaction => ReadNames(transaction, "SELECT name FROM users ORDER BY name;"));
 }
