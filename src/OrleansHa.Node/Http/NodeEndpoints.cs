@@ -1,5 +1,4 @@
 using OrleansHa.Abstractions;
-using OrleansHa.Abstractions.Security;
 using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
 using OrleansHa.Node.Security;
@@ -117,14 +116,14 @@ internal static class NodeEndpoints
 
     /// <summary>
     /// Users: passwords are hashed here, on the coordinator; the master stores only the hash. Any logged-in user may
-    /// manage users (there are no roles yet); the writes to the user table go out as this node's own.
+    /// manage users (there are no roles yet); the node's own calls to the user table are trusted (TokenCallFilter).
     /// </summary>
     private static void MapUsers(WebApplication app)
     {
         RouteGroupBuilder users = app.MapGroup("/api/v3/user");
         users.MapGet("/", (MasterClient master, CancellationToken ct) =>
             Answer(async () => (await master.ReadAsync(m => m.ListUsersAsync(), ct)).Select(name => new { name })));
-        users.MapPost("/", async (UserRequest request, MasterClient master, TokenService tokens, CancellationToken ct) =>
+        users.MapPost("/", async (UserRequest request, MasterClient master, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
             {
@@ -136,32 +135,29 @@ internal static class NodeEndpoints
                 return Problem(StatusCodes.Status400BadRequest, $"'{TokenService.NodePrincipal}' is reserved for the cluster's nodes.");
             }
 
-            RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(ct));
             return await Answer(
                 async () => await master.WriteAsync(m => m.PutUserAsync(request.Name, Authenticator.Hash(request.Name, request.Password), replace: false), ct)
                     ? new { name = request.Name }
                     : throw new CatalogException(CatalogError.Conflict, $"User '{request.Name}' already exists."),
                 StatusCodes.Status201Created);
         });
-        users.MapPut("/{name}", async (string name, UserRequest request, MasterClient master, TokenService tokens, CancellationToken ct) =>
+        users.MapPut("/{name}", async (string name, UserRequest request, MasterClient master, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Password))
             {
                 return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\".");
             }
 
-            RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(ct));
             return await Answer(async () =>
             {
                 await master.WriteAsync(m => m.PutUserAsync(name, Authenticator.Hash(name, request.Password), replace: true), ct);
                 return new { name };
             });
         });
-        users.MapDelete("/{name}", (string name, MasterClient master, TokenService tokens, CancellationToken ct) =>
+        users.MapDelete("/{name}", (string name, MasterClient master, CancellationToken ct) =>
             Answer(async () =>
             {
-                RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(ct));
-                await master.WriteAsync(m => m.DropUserAsync(name), ct);
+                    await master.WriteAsync(m => m.DropUserAsync(name), ct);
                 return new { name };
             }));
     }

@@ -29,8 +29,6 @@ internal sealed class Authenticator(MasterClient master, TokenService tokens, No
             throw new AuthenticationFailedException("A user name and a password are required.");
         }
 
-        // Looking the user up is the node's own call: the caller has no token yet.
-        RequestContext.Set(AuthTokens.RequestContextKey, await tokens.NodeTokenAsync(cancellationToken));
         string? hash;
         try
         {

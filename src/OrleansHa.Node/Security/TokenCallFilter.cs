@@ -10,8 +10,8 @@ namespace OrleansHa.Node.Security;
 /// (<see cref="AuthTokens.RequestContextKey"/>). Refused by default: only <see cref="ILoginGrain"/> and Orleans'
 /// system targets (the client's own housekeeping) take calls without a token; streaming calls, which Orleans
 /// delivers through its enumeration extension, are checked like any other. The cluster's internals (executors, the
-/// user table, job records) take client calls only with a node's own token, so a user's token cannot read arbitrary
-/// files through an executor, read password hashes, or forge a job. Calls between silos, and the node's own calls
+/// user table, job records) refuse application clients whatever their token, so a user cannot read arbitrary files
+/// through an executor, read password hashes, or forge a job. Calls between silos, and the node's own calls
 /// through its hosted client, are not checked: silos are trusted members of the cluster. (Orleans does not check the
 /// sender a client names, so a modified client could pose as a silo: the token keeps honest clients honest, it does
 /// not replace keeping the gateways' network private.)
@@ -42,7 +42,7 @@ internal sealed class TokenCallFilter(TokenService tokens) : IIncomingGrainCallF
                 throw new AuthenticationFailedException($"{call} refused: {problem}.");
             }
 
-            if (user != TokenService.NodePrincipal && IsNodeOnly(context))
+            if (IsNodeOnly(context))
             {
                 throw new AuthenticationFailedException($"{call} is for the cluster's own nodes, not for clients.");
             }

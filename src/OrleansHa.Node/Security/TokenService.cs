@@ -22,11 +22,11 @@ internal sealed class TokenService(SharedZooKeeperClient zooKeeper, NodeConfigur
 {
     private const string Version = "v1";
 
-    /// <summary>The name a node's own token is issued to: the node acting for itself (a login looking a user up). Every token carries the same rights.</summary>
+    /// <summary>A user name reserved for the cluster's own nodes: no user may take it.</summary>
     public const string NodePrincipal = "orleans-ha-node";
+
     private readonly SemaphoreSlim _keyGate = new(1, 1);
     private byte[]? _key;
-    private IssuedToken? _nodeToken;
 
     private string KeyPath => $"/orleans-ha/{config.ClusterId}/auth/token-key";
 
@@ -38,19 +38,6 @@ internal sealed class TokenService(SharedZooKeeperClient zooKeeper, NodeConfigur
         string payload = string.Create(
             CultureInfo.InvariantCulture, $"{Version}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(user))}.{expires.ToUnixTimeSeconds()}");
         return new IssuedToken($"{payload}.{Sign(key, payload)}", user, expires);
-    }
-
-    /// <summary>This node's own token, for grain calls it makes for itself rather than for a logged-in caller.</summary>
-    public async Task<string> NodeTokenAsync(CancellationToken cancellationToken)
-    {
-        IssuedToken? current = Volatile.Read(ref _nodeToken);
-        if (current is null || current.Expires - time.GetUtcNow() < config.TokenLifetime / 2)
-        {
-            current = await IssueAsync(NodePrincipal, cancellationToken);
-            Volatile.Write(ref _nodeToken, current);
-        }
-
-        return current.Token;
     }
 
     /// <summary>The user the token was issued to, or null with the reason it is not valid (malformed, forged, expired).</summary>
