@@ -24,7 +24,6 @@ internal static class NodeHost
         builder.Logging.AddFilter("OrleansHa", LogLevel.Information);
         builder.WebHost.UseUrls($"http://{config.NodeAddress}:{config.WebPort}");
 
-        string clusterRoot = $"/orleans-ha/{config.ClusterId}";
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(sp => new SharedZooKeeperClient(new ZooKeeperClientOptions
         {
@@ -68,7 +67,7 @@ internal static class NodeHost
             });
             silo.AddMasterElection(o =>
             {
-                o.ClusterRoot = clusterRoot;
+                o.Znodes = config.Znodes;
                 o.MasterEligible = config.MasterEnabled;
                 o.PathsDb = config.PathsDb;
                 o.NodeName = config.NodeName;

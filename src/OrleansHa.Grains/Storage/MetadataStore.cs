@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 4;
+    internal const int SchemaVersion = 5;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -174,6 +174,11 @@ internal sealed partial class MetadataStore : IDisposable
         {
             AddViewsAndUsers(connection, transaction);
         }
+
+        if (version < 5)
+        {
+            AddLastAlive(connection, transaction);
+        }
         else if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
@@ -297,6 +302,19 @@ internal sealed partial class MetadataStore : IDisposable
             INSERT OR IGNORE INTO catalog_version(singleton, version) VALUES (1, 1);
             CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
             PRAGMA user_version = 4;
+            """);
+
+    /// <summary>
+    /// Schema 5: when each master was last known alive (its heartbeat's store transaction), so the next master can
+    /// tell how long the cluster was without one.
+    /// </summary>
+    private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction) =>
+        Execute(
+            connection,
+            transaction,
+            """
+            ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;
+            PRAGMA user_version = 5;
             """);
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>

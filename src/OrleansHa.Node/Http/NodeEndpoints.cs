@@ -1,3 +1,4 @@
+using OrleansHa.Coordination;
 using OrleansHa.Abstractions;
 using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
@@ -11,7 +12,7 @@ internal static class NodeEndpoints
     public static void MapNodeEndpoints(this WebApplication app)
     {
         // Open, as in Dremio: load balancers and operators poll it.
-        app.MapGet("/apiv2/server_status", (ActiveMasterWatcher watcher) => watcher.Current is null
+        app.MapGet("/apiv2/server_status", (ActiveMasterFollower masters) => masters.Current is null
             ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json("OK"));
 
