@@ -11,7 +11,7 @@ namespace OrleansHa.Node.Configuration;
 internal sealed partial class NodeConfigurationReader
 {
     /// <summary>Top-level keys checked for near-miss spellings of our own (<c>servces</c>, <c>zookeper</c>).</summary>
-    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper", "auth"];
+    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper", "auth", "supervisor", "membership"];
 
     private readonly ConfigObject _root;
     private readonly List<ConfigurationProblem> _problems = [];
@@ -74,6 +74,9 @@ internal sealed partial class NodeConfigurationReader
             AdminUser = ReadString(Keys.AdminUser, "admin"),
             AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
             TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
+            Master = ReadMasterSettings(),
+            Supervisor = ReadSupervisorSettings(ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10))),
+            Membership = ReadMembershipSettings(),
             Config = new HoconConfig(_root),
         };
     }
