@@ -50,7 +50,10 @@ internal sealed partial class MasterLatch
         {
             try
             {
-                await Task.Delay(_options.LockProofInterval, time, stoppingToken).WaitAsync(tenure.Session.Lost);
+                // Wake at the latest when the session may have expired, not up to a proof interval after: the standby
+                // can take over only once this master has gone.
+                TimeSpan wait = tenure.UntilSessionMayHaveExpired + TimeSpan.FromMilliseconds(1);
+                await Task.Delay(wait < _options.LockProofInterval ? wait : _options.LockProofInterval, time, stoppingToken).WaitAsync(tenure.Session.Lost);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -46,6 +46,16 @@ internal sealed class Tenure
     /// <summary>Whether ZooKeeper was heard from within the whole session timeout: past that the ensemble may have expired the session.</summary>
     public bool SessionMayLive => !Session.IsLost && _zooKeeper.Session == Session && _zooKeeper.SinceLastHeard < Session.Timeout;
 
+    /// <summary>How long until, without news from ZooKeeper, the ensemble may have expired the session (zero once it may have).</summary>
+    public TimeSpan UntilSessionMayHaveExpired
+    {
+        get
+        {
+            TimeSpan left = Session.Timeout - _zooKeeper.SinceLastHeard;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
     public MasterLock Lock { get; }
 
     public MetadataStore Store { get; }

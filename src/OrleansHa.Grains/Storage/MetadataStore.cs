@@ -308,14 +308,16 @@ internal sealed partial class MetadataStore : IDisposable
     /// Schema 5: when each master was last known alive (its heartbeat's store transaction), so the next master can
     /// tell how long the cluster was without one.
     /// </summary>
-    private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction) =>
-        Execute(
-            connection,
-            transaction,
-            """
-            ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;
-            PRAGMA user_version = 5;
-            """);
+    private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        // Idempotent like the CREATE ... IF NOT EXISTS of the other steps (SQLite has no ADD COLUMN IF NOT EXISTS).
+        if (Scalar(connection, transaction, "SELECT 1 FROM pragma_table_info('epochs') WHERE name = 'last_alive_at';") is null)
+        {
+            Execute(connection, transaction, "ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;");
+        }
+
+        Execute(connection, transaction, "PRAGMA user_version = 5;");
+    }
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>
         Convert.ToInt64(Scalar(connection, transaction, "SELECT COALESCE(MAX(epoch), 0) FROM epochs;"), CultureInfo.InvariantCulture);

@@ -50,6 +50,7 @@ internal sealed partial class NodeConfigurationReader
         bool master = ReadBoolean(Keys.MasterEnabled, true);
         bool embedded = ReadBoolean(Keys.EmbeddedZooKeeperEnabled, true) && master && coordinator;
         string zooKeeper = ReadString(Keys.ZooKeeper, "localhost:2181");
+        TimeSpan sessionTimeout = ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10));
         return new NodeConfiguration
         {
             PathsLocal = ReadString(Keys.PathsLocal, "/tmp/orleans-ha"),
@@ -59,7 +60,7 @@ internal sealed partial class NodeConfigurationReader
             ZooKeeperConnectionString = ConnectionString.TryParse(zooKeeper, out ConnectionString? parsed, out _)
                 ? parsed!
                 : ConnectionString.Parse("localhost:2181"),
-            SessionTimeout = ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10)),
+            SessionTimeout = sessionTimeout,
             CoordinatorEnabled = coordinator,
             MasterEnabled = master,
             EmbeddedZooKeeperEnabled = embedded,
@@ -75,7 +76,7 @@ internal sealed partial class NodeConfigurationReader
             AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
             TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
             Master = ReadMasterSettings(),
-            Supervisor = ReadSupervisorSettings(ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10))),
+            Supervisor = ReadSupervisorSettings(sessionTimeout),
             Membership = ReadMembershipSettings(),
             Config = new HoconConfig(_root),
         };

@@ -17,6 +17,7 @@ internal sealed class HeartbeatListener : IDisposable
     private readonly Task _receiving;
     private long? _readyAt;
     private long? _lastWatchdog;
+    private long? _stoppingAt;
 
     public HeartbeatListener(TimeProvider time)
     {
@@ -47,6 +48,18 @@ internal sealed class HeartbeatListener : IDisposable
         }
     }
 
+    /// <summary>When the child said it is stopping (<c>STOPPING=1</c>), as a timestamp; null before that.</summary>
+    public long? StoppingAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stoppingAt;
+            }
+        }
+    }
+
     /// <summary>The last heartbeat (or the readiness, which counts as the first), as a timestamp; null before either.</summary>
     public long? LastHeartbeat
     {
@@ -66,6 +79,7 @@ internal sealed class HeartbeatListener : IDisposable
         {
             _readyAt = null;
             _lastWatchdog = null;
+            _stoppingAt = null;
             Status = null;
         }
     }
@@ -87,6 +101,10 @@ internal sealed class HeartbeatListener : IDisposable
                 else if (line == "WATCHDOG=1")
                 {
                     _lastWatchdog = now;
+                }
+                else if (line == "STOPPING=1")
+                {
+                    _stoppingAt ??= now;
                 }
                 else if (line.StartsWith("STATUS=", StringComparison.Ordinal))
                 {

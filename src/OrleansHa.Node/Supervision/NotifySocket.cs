@@ -29,6 +29,9 @@ internal sealed class NotifySocket : IDisposable
     public static NotifySocket? FromEnvironment() =>
         Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } address ? new NotifySocket(address) : null;
 
+    /// <summary>A sender to <paramref name="address"/>.</summary>
+    public static NotifySocket For(string address) => new(address);
+
     /// <summary>The endpoint for <paramref name="address"/>: <c>@name</c> is the abstract namespace, as systemd writes it.</summary>
     public static UnixDomainSocketEndPoint EndPointOf(string address) =>
         new(address.StartsWith('@') ? "\0" + address[1..] : address);

@@ -60,7 +60,7 @@ internal sealed partial class Supervisor(SupervisorSettings settings, ChildComma
     private async Task<int> SuperviseAsync(Process child, HeartbeatListener heartbeats, CancellationToken stop)
     {
         long started = time.GetTimestamp();
-        long? stopDeadline = null;
+        long? stopAskedAt = null;
         bool killed = false;
         TimeSpan tick = settings.HeartbeatInterval < TimeSpan.FromMilliseconds(100) ? settings.HeartbeatInterval : TimeSpan.FromMilliseconds(100);
         Task exited = child.WaitForExitAsync(CancellationToken.None);
@@ -72,26 +72,15 @@ internal sealed partial class Supervisor(SupervisorSettings settings, ChildComma
                 continue;
             }
 
-            if (stop.IsCancellationRequested && stopDeadline is null)
+            if (stop.IsCancellationRequested && stopAskedAt is null)
             {
                 _ = kill(child.Id, SigTerm);
-                stopDeadline = now;
+                stopAskedAt = now;
             }
 
-            if (stopDeadline is { } asked && time.GetElapsedTime(asked, now) > settings.StopTimeout)
+            if (KillReason(settings, time.GetElapsedTime(started, now), Since(heartbeats.ReadyAt, now), Since(heartbeats.LastHeartbeat, now), Since(stopAskedAt ?? heartbeats.StoppingAt, now), heartbeats.Status) is { } reason)
             {
-                LogKilling(logger, child.Id, time.GetUtcNow(), $"it did not stop within {settings.StopTimeout.TotalMilliseconds:0} ms of SIGTERM");
-                killed = Kill(child);
-            }
-            else if (heartbeats.LastHeartbeat is { } last && time.GetElapsedTime(last, now) > settings.HeartbeatTimeout)
-            {
-                LogKilling(logger, child.Id, time.GetUtcNow(), $"its heartbeat stalled for {time.GetElapsedTime(last, now).TotalMilliseconds:0} ms "
-                    + $"(bound {settings.HeartbeatTimeout.TotalMilliseconds:0} ms; last status: {heartbeats.Status ?? "none"})");
-                killed = Kill(child);
-            }
-            else if (heartbeats.ReadyAt is null && time.GetElapsedTime(started, now) > settings.StartupTimeout)
-            {
-                LogKilling(logger, child.Id, time.GetUtcNow(), $"it did not get ready within {settings.StartupTimeout.TotalMilliseconds:0} ms");
+                LogKilling(logger, child.Id, time.GetUtcNow(), reason);
                 killed = Kill(child);
             }
         }
@@ -99,6 +88,31 @@ internal sealed partial class Supervisor(SupervisorSettings settings, ChildComma
         await exited;
         return child.ExitCode;
     }
+
+    /// <summary>
+    /// Why the child must be killed now, or null: it was asked to stop longer ago than the stop timeout (and, while it
+    /// stops, nothing else counts); it was ready and its last heartbeat is older than the heartbeat timeout; or it has
+    /// been starting for longer than the startup timeout. Each argument is the time since that event, null when it has not happened.
+    /// </summary>
+    internal static string? KillReason(SupervisorSettings settings, TimeSpan sinceStart, TimeSpan? sinceReady, TimeSpan? sinceHeartbeat, TimeSpan? sinceStopAsked, string? status)
+    {
+        if (sinceStopAsked is { } stopping)
+        {
+            // A stopping silo stops its heartbeat too; only the stop timeout applies then.
+            return stopping > settings.StopTimeout ? $"it did not stop within {settings.StopTimeout.TotalMilliseconds:0} ms of SIGTERM" : null;
+        }
+
+        if (sinceHeartbeat > settings.HeartbeatTimeout)
+        {
+            return $"its heartbeat stalled for {sinceHeartbeat.Value.TotalMilliseconds:0} ms (bound {settings.HeartbeatTimeout.TotalMilliseconds:0} ms; last status: {status ?? "none"})";
+        }
+
+        return sinceReady is null && sinceStart > settings.StartupTimeout
+            ? $"it did not get ready within {settings.StartupTimeout.TotalMilliseconds:0} ms"
+            : null;
+    }
+
+    private TimeSpan? Since(long? timestamp, long now) => timestamp is { } at ? time.GetElapsedTime(at, now) : null;
 
     private static bool Kill(Process child)
     {

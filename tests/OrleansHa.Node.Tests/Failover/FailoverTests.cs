@@ -132,7 +132,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : NodeClusterTest(zk)
         }
 
         await Poll.UntilAsync(() => master.Lines.Any(l => l.Contains("FENCED", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the woken master to fence itself");
-        Assert.Contains(master.Lines, l => l.Contains($"exited with code {LostMastershipExitCode}", StringComparison.Ordinal));
+        await Poll.UntilAsync(() => master.Lines.Any(l => l.Contains($"exited with code {LostMastershipExitCode}", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the fenced silo to exit with its fencing code");
         ClusterView after = await NodeCluster.WaitForMasterAsync(standby, afterEpoch: before.Epoch, within: NodeCluster.TakeoverBound);
         Assert.Equal(standby.Name, after.Master);
         await master.WaitForSiloRestartAsync(starts, NodeCluster.StartBound);
