@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using OrleansHa.Testing;
 using OrleansHa.ZooKeeper;
 
@@ -98,6 +99,12 @@ public sealed class FailoverTests(EnsembleFixture zk) : NodeClusterTest(zk)
         {
             sentWhileFrozen = PutStatusAsync(master, "s", "while-frozen");
             await Poll.UntilAsync(async () => await standby.ServerStatusAsync() == 503, NodeCluster.TakeoverBound, "the frozen master's session to expire");
+
+            // While no master is active a write is refused (once it has waited out a short failover), saying so and when to retry.
+            using HttpResponseMessage refused = await Http.PutAsJsonAsync(new Uri($"{standby.WebUrl}/api/v3/catalog/spaces/s/entries/masterless"), new { value = "x" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            Assert.Contains("master", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
         }
         finally
         {
@@ -111,6 +118,7 @@ public sealed class FailoverTests(EnsembleFixture zk) : NodeClusterTest(zk)
         Assert.Contains(master.Lines, l => l.Contains("FENCED", StringComparison.Ordinal) || l.Contains("SUPERVISOR killing silo", StringComparison.Ordinal));
         Assert.Equal("acknowledged", await NodeCluster.GetAsync(standby, "s", "before"));
         Assert.Null(await NodeCluster.GetAsync(standby, "s", "while-frozen"));
+        Assert.Null(await NodeCluster.GetAsync(standby, "s", "masterless"));
         Cluster.AssertTenuresNeverOverlap();
     }
 
