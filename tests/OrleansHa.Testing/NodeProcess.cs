@@ -109,15 +109,22 @@ public sealed partial class NodeProcess : DotnetChildProcess
         Poll.UntilAsync(() => SiloStarts > starts, timeout, $"the supervisor of {Name} to start its silo again");
 
     /// <summary>SIGKILLs the silo and its supervisor together, as a crashed host.</summary>
+    /// <remarks>
+    /// The supervisor is stopped first so it cannot start the silo again, and the silo is killed before the supervisor:
+    /// a silo that outlives its supervisor shuts down gracefully, which is not a crash.
+    /// </remarks>
     public override async Task KillAsync()
     {
-        int? silo = SiloPid;
-        await base.KillAsync();
-        if (silo is { } pid && pid != ProcessId && IsAlive(pid))
+        if (SiloPid is not { } silo || silo == ProcessId || !IsAlive(silo))
         {
-            NativeMethods.SendSignal(pid, NativeMethods.SigKill);
-            await Poll.UntilAsync(() => !IsAlive(pid), TimeSpan.FromSeconds(10), $"the silo {pid} of {Name} to die");
+            await base.KillAsync();
+            return;
         }
+
+        base.Pause();
+        NativeMethods.SendSignal(silo, NativeMethods.SigKill);
+        await base.KillAsync();
+        await Poll.UntilAsync(() => !IsAlive(silo), TimeSpan.FromSeconds(10), $"the silo {silo} of {Name} to die");
     }
 
     /// <summary>SIGSTOPs the supervisor and the silo, as a frozen host.</summary>
