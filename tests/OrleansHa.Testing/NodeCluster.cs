@@ -185,6 +185,34 @@ public sealed class NodeCluster : IAsyncDisposable
         return json.RootElement.GetProperty("value").GetString();
     }
 
+    /// <summary>Runs <paramref name="sql"/> as a REST job through <paramref name="via"/> and returns the first column of its first row.</summary>
+    public static async Task<long> SqlScalarAsync(NodeProcess via, string sql)
+    {
+        using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(via.WebUrl + "/api/v3/sql"), new { sql });
+        await EnsureAsync(submitted, "submit " + sql);
+        using JsonDocument job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync());
+        string id = job.RootElement.GetProperty("id").GetString()!;
+        string? state = null;
+        string? error = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using JsonDocument status = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/job/{id}")));
+                state = status.RootElement.GetProperty("jobState").GetString();
+                error = status.RootElement.TryGetProperty("errorMessage", out JsonElement e) ? e.ToString() : null;
+                return state is "COMPLETED" or "FAILED" or "CANCELED" or "INTERRUPTED";
+            },
+            TimeSpan.FromSeconds(30),
+            $"job {id} ({sql}) to end");
+        if (state != "COMPLETED")
+        {
+            throw new InvalidOperationException($"job {id} ({sql}) ended {state}: {error}");
+        }
+
+        using JsonDocument results = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/job/{id}/results")));
+        return results.RootElement.GetProperty("rows")[0][0].GetInt64();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_all.Select(n => n.DisposeAsync().AsTask()));

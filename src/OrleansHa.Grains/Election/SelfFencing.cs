@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansHa.Grains.Election;
@@ -21,15 +22,26 @@ public interface ISelfFencing
     void Fence(string reason);
 }
 
-internal sealed partial class ProcessExitFencing(ILogger<ProcessExitFencing> logger) : ISelfFencing
+internal sealed partial class ProcessExitFencing(ILogger<ProcessExitFencing> logger, IEnumerable<ILoggerProvider> providers) : ISelfFencing
 {
     public void Fence(string reason)
     {
         LogFencing(logger, reason, ExitCodes.LostMastership);
 
-        // Console is flushed line by line; Exit runs no more of our code that could write.
-        Environment.Exit(ExitCodes.LostMastership);
+        // The console logger writes from a queue on its own thread; disposing the providers flushes it, this line included.
+        foreach (ILoggerProvider provider in providers)
+        {
+            provider.Dispose();
+        }
+
+        // Not Environment.Exit: its ProcessExit handlers run the host's graceful shutdown first, which with ZooKeeper
+        // unreachable waits out Orleans' shutdown while this process still holds the lock and the standby waits on it.
+        // _exit ends the process now; the kernel frees the lock, and no more of our code runs that could write.
+        ExitNow(ExitCodes.LostMastership);
     }
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void ExitNow(int status);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Critical, Message = "FENCED: {Reason}; exiting with code {Code}")]
     private static partial void LogFencing(ILogger logger, string reason, int code);
