@@ -145,8 +145,11 @@ public sealed class QueryTests(QueryClusterFixture fixture)
         Assert.Equal(1, done.RowCount);
         Assert.Null(await Client.GetJobAsync(Guid.NewGuid()));
 
-        IReadOnlyList<JobInfo> jobs = await Client.ListJobsAsync(50);
-        Assert.True(jobs.ToList().FindIndex(j => j.Id == second.Id) < jobs.ToList().FindIndex(j => j.Id == first.Id), "newest first");
+        List<Guid> listed = [.. (await Client.ListJobsAsync(50)).Select(j => j.Id)];
+        int secondAt = listed.IndexOf(second.Id);
+        int firstAt = listed.IndexOf(first.Id);
+        Assert.True(secondAt >= 0 && firstAt >= 0, "both jobs are listed");
+        Assert.True(secondAt < firstAt, "newest first");
     }
 
     [Fact]

@@ -74,12 +74,20 @@ public sealed class GatewayListProviderTests(ZooKeeperServerFixture zk) : Confor
     }
 
     [Fact]
-    public async Task Provider_refreshes_at_the_configured_gateway_list_refresh_period()
+    public async Task Provider_asks_for_refreshes_at_the_configured_period_and_each_refresh_reads_the_current_rows()
     {
-        await using var client = await MembershipTableHandle.CreateAsync(NewScope(), Ct, initialize: false);
+        TableScope scope = NewScope();
+        await using var silo = await OpenAsync(scope);
+        await using var client = await MembershipTableHandle.CreateAsync(scope, Ct, initialize: false);
         IGatewayListProvider gateways = await client.CreateGatewayListProviderAsync(Ct, new GatewayOptions { GatewayListRefreshPeriod = TimeSpan.FromSeconds(3) });
 
+        // Orleans refreshes the provider every MaxStaleness; each refresh must see the rows as they are
+        // then (no cache of its own), so a gateway that joins is listed on the very next call.
         Assert.Equal(TimeSpan.FromSeconds(3), gateways.MaxStaleness);
+        Assert.Empty(await gateways.GetGatewaysAsync(Ct));
+        MembershipEntry joined = Entries.New(SiloStatus.Active, proxyPort: 33_001);
+        Assert.True(await silo.Table.InsertRowAsync(joined, (await silo.Table.ReadAllAsync(Ct)).Version.Next(), Ct));
+        Assert.Equal([GatewayUri(joined).ToString()], Sorted(await gateways.GetGatewaysAsync(Ct)));
     }
 
     private async Task SetStatusAsync(MembershipTableHandle silo, MembershipEntry entry, SiloStatus status)

@@ -164,16 +164,21 @@ public sealed class EnsembleFaultTests(EnsembleZooKeeper zk) : IClassFixture<Ens
         await client.CreateAsync("/queue", null);
         var creates = new List<Task<string>>();
         ZooKeeperServerProcess victim = zk.ServerOf(client);
+        int inFlightAtKill = 0;
         for (int i = 0; i < 100; i++)
         {
             creates.Add(client.CreateProtectedEphemeralSequentialAsync("/queue/item-", null));
             if (i == 50)
             {
+                // Creates still unanswered when the server dies are the ones the recovery path must settle.
+                inFlightAtKill = creates.Count(c => !c.IsCompleted);
                 await victim.KillAsync();
             }
         }
 
         string[] created = await Task.WhenAll(creates).WaitAsync(Patience);
+        Assert.True(inFlightAtKill > 0, "no protected create was in flight when the server was killed");
+        Assert.NotEqual(victim.ClientPort, client.ConnectedServer?.Port);
         IReadOnlyList<string> children = (await client.GetChildrenAsync("/queue")).Children;
         Assert.Equal(created.Select(ZooKeeperPath.GetName).Order(StringComparer.Ordinal), children.Order(StringComparer.Ordinal));
         Assert.All(children, c => Assert.True(ProtectedCreate.TryGetOriginalName(c, out string original) && original.StartsWith("item-", StringComparison.Ordinal)));

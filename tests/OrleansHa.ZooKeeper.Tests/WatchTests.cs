@@ -6,6 +6,9 @@ namespace OrleansHa.ZooKeeper.Tests;
 /// <summary>One-shot watches: the right event, exactly once, off the I/O loop.</summary>
 public sealed class WatchTests(StandaloneZooKeeper zk) : IClassFixture<StandaloneZooKeeper>
 {
+    /// <summary>A generous bound for a reply from a local server; a reply stuck behind a blocked watcher never comes.</summary>
+    private static readonly TimeSpan RepliesWithin = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task Data_watch_fires_once_on_change()
     {
@@ -75,16 +78,31 @@ public sealed class WatchTests(StandaloneZooKeeper zk) : IClassFixture<Standalon
         await using var client = await TestRoots.ConnectAsync(await zk.NewRootAsync());
         await client.CreateAsync("/slow", null);
         using var release = new ManualResetEventSlim();
-        await client.GetDataAsync("/slow", _ => release.Wait(TimeSpan.FromSeconds(30)));
-        await client.SetDataAsync("/slow", [1]);
-
-        // The watcher is blocked, yet requests still complete: callbacks are not run on the I/O loop.
-        for (int i = 0; i < 20; i++)
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await client.GetDataAsync("/slow", _ =>
         {
-            await client.GetDataAsync("/slow");
-        }
+            called.TrySetResult();
+            release.Wait();
+        });
+        try
+        {
+            Task set = client.SetDataAsync("/slow", [1]);
+            await called.Task.WaitAsync(RepliesWithin);
 
-        release.Set();
+            // The watcher is blocked, yet requests still complete: callbacks are not run on the I/O loop (if they
+            // were, the reply to the set would wait behind the watcher and these would time out).
+            await set.WaitAsync(RepliesWithin);
+            for (int i = 0; i < 20; i++)
+            {
+                await client.GetDataAsync("/slow").WaitAsync(RepliesWithin);
+            }
+
+            Assert.False(release.IsSet);
+        }
+        finally
+        {
+            release.Set();
+        }
     }
 
     [Fact]

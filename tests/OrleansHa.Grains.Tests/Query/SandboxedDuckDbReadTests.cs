@@ -246,8 +246,11 @@ public sealed class SandboxedDuckDbReadTests(QueryFiles files) : IClassFixture<Q
     [Fact]
     public async Task Queries_run_side_by_side_each_in_its_own_database()
     {
+        // Each query has its own view "v" naming its own factor: in a shared database the views would collide.
         var queries = Enumerable.Range(1, 4)
-            .Select(n => QueryFiles.RowsAsync($"SELECT sum(i) * {n} FROM range(1000000) t(i)", files.Sandbox()))
+            .Select(n => QueryFiles.RowsAsync(
+                "SELECT sum(i) * (SELECT n FROM v) FROM range(1000000) t(i)",
+                files.Sandbox() with { Views = new Dictionary<string, string> { ["v"] = $"SELECT {n} AS n" } }))
             .ToArray();
 
         var results = await Task.WhenAll(queries);

@@ -1,4 +1,7 @@
+using Orleans;
+using Orleans.Runtime;
 using OrleansHa.Abstractions.Query;
+using OrleansHa.Grains.Query;
 
 namespace OrleansHa.Grains.Tests.QueryPath;
 
@@ -19,6 +22,13 @@ public sealed class QueryPathTests(QueryClusterFixture cluster) : IClassFixture<
 
         Assert.Equal(7, counts.Count);
         Assert.Equal(QueryClusterFixture.SalesRows, counts.Values.Sum());
+
+        // The executor grains that ran it live on the executor silos only, never on the master-coordinator.
+        var executors = (await cluster.Cluster.Client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics())
+            .Where(s => s.GrainType.Contains(nameof(ExecutorGrain), StringComparison.Ordinal) && s.ActivationCount > 0)
+            .ToList();
+        Assert.NotEmpty(executors);
+        Assert.DoesNotContain(executors, s => s.SiloAddress.Equals(cluster.Cluster.Primary!.SiloAddress));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class MasterLockTests : IDisposable
     {
         var holder = MasterLock.TryAcquire(_dir.Path, "old")!;
         var waiting = MasterLock.AcquireAsync(_dir.Path, "new", CancellationToken.None);
-        await Task.Delay(200);
+        await WaitUntilBlockedOnLockFileAsync();
         Assert.False(waiting.IsCompleted);
 
         var stopwatch = Stopwatch.StartNew();
@@ -85,7 +85,7 @@ public sealed class MasterLockTests : IDisposable
         var holder = MasterLock.TryAcquire(_dir.Path, "holder")!;
         using var cts = new CancellationTokenSource();
         var waiting = MasterLock.AcquireAsync(_dir.Path, "canceled", cts.Token);
-        await Task.Delay(100);
+        await WaitUntilBlockedOnLockFileAsync();
 
         var stopwatch = Stopwatch.StartNew();
         await cts.CancelAsync();
@@ -116,7 +116,7 @@ public sealed class MasterLockTests : IDisposable
 
         var waiting = MasterLock.AcquireAsync(_dir.Path, "adopter", CancellationToken.None);
         Assert.Equal(0, MasterLock.ParkedWaiterCount(_dir.Path));
-        await Task.Delay(100);
+        await WaitUntilBlockedOnLockFileAsync();
         Assert.False(waiting.IsCompleted);
 
         holder.Dispose();
@@ -196,7 +196,7 @@ public sealed class MasterLockTests : IDisposable
     {
         var holder = MasterLock.TryAcquire(_dir.Path, "holder")!;
         var waiting = MasterLock.AcquireAsync(_dir.Path, "waiter", CancellationToken.None);
-        await Task.Delay(100);
+        await WaitUntilBlockedOnLockFileAsync();
         var other = Path.Combine(_dir.Path, "other");
         File.WriteAllText(other, string.Empty);
         File.Move(other, _dir.LockFile, overwrite: true);
@@ -228,6 +228,20 @@ public sealed class MasterLockTests : IDisposable
             child.Kill();
             child.WaitForExit();
         }
+    }
+
+    /// <summary>
+    /// Waits until the kernel lists a flock of this process blocked ("->" in /proc/locks) on the inode the lock path
+    /// names now: the waiter is then really parked in flock(2) on that file, not merely started.
+    /// </summary>
+    private Task WaitUntilBlockedOnLockFileAsync()
+    {
+        ulong inode = LockFileNative.Identity(_dir.LockFile)!.Value.Inode;
+        string pid = $" {Environment.ProcessId} ";
+        string file = $":{inode} ";
+        return WaitUntil(
+            () => File.ReadLines("/proc/locks").Any(l => l.Contains("-> FLOCK", StringComparison.Ordinal) && l.Contains(pid, StringComparison.Ordinal) && l.Contains(file, StringComparison.Ordinal)),
+            "the waiter to block in flock on the lock file");
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)
