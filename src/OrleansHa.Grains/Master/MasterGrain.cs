@@ -64,6 +64,8 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit) => Read(store => store.ListJobs(limit));
 
+    public Task<IReadOnlyList<TenureInfo>> ListTenuresAsync(int limit) => Read(store => store.ListTenures(limit));
+
     private Tenure CurrentTenure()
     {
         long epoch = this.GetPrimaryKeyLong();
