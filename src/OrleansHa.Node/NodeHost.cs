@@ -86,6 +86,7 @@ internal static class NodeHost
         app.UseRestAuthentication();
         app.MapOperatorEndpoints();
         app.MapNodeEndpoints();
+        app.MapClusterPage();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

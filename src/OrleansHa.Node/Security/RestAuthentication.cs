@@ -3,14 +3,15 @@ using System.Security.Cryptography;
 using System.Text;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
+using OrleansHa.Node.Http;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Security;
 
 /// <summary>
 /// Every HTTP request but <c>/apiv2/server_status</c> and <c>/apiv2/login</c> needs a token, sent as Dremio sends it
-/// (<c>Authorization: _dremio&lt;token&gt;</c>) or as <c>Bearer &lt;token&gt;</c>. The dashboard also takes a user name and
-/// password (Basic), so a browser can log in to it. A request that passes carries its token into the grain calls it
+/// (<c>Authorization: _dremio&lt;token&gt;</c>) or as <c>Bearer &lt;token&gt;</c>. The cluster page and the dashboard also take a
+/// user name and password (Basic), so a browser can log in to them. A request that passes carries its token into the grain calls it
 /// makes, where <see cref="TokenCallFilter"/> checks it again.
 /// </summary>
 internal static class RestAuthentication
@@ -32,7 +33,9 @@ internal static class RestAuthentication
                 return;
             }
 
-            bool dashboard = path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
+            // The cluster page and the dashboard, which a browser opens: they take a user name and password too.
+            bool dashboard = path == "/" || path.StartsWithSegments(ClusterPage.DataPath, StringComparison.OrdinalIgnoreCase)
+                || path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
             string header = context.Request.Headers.Authorization.ToString();
             string? token = header.StartsWith(DremioPrefix, StringComparison.Ordinal) ? header[DremioPrefix.Length..].Trim()
                 : header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? header[BearerPrefix.Length..].Trim()
