@@ -81,6 +81,9 @@ internal sealed class NodeConfiguration
     /// <summary><c>auth.token.lifetime</c>: how long a login token is valid. Default 30 hours, as Dremio's.</summary>
     public required TimeSpan TokenLifetime { get; init; }
 
+    /// <summary><c>log.format</c>: how console log lines are written. Default <see cref="NodeLogFormat.Text"/>.</summary>
+    public NodeLogFormat LogFormat { get; init; } = NodeLogFormat.Text;
+
     /// <summary>The roles this node plays: <see cref="NodeRoles.Master"/>, <see cref="NodeRoles.Coordinator"/>, <see cref="NodeRoles.Executor"/>.</summary>
     public IReadOnlySet<string> Roles => field ??= BuildRoles();
 
@@ -152,4 +155,14 @@ internal sealed class NodeConfiguration
 
         return roles.ToFrozenSet(StringComparer.Ordinal);
     }
+}
+
+/// <summary>The values of <c>log.format</c>.</summary>
+internal enum NodeLogFormat
+{
+    /// <summary>One line per message, for people.</summary>
+    Text,
+
+    /// <summary>One JSON object per message, its values as properties (epoch, node, reason of a master transition).</summary>
+    Json,
 }

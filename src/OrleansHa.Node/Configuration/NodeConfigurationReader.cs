@@ -74,6 +74,7 @@ internal sealed partial class NodeConfigurationReader
             AdminUser = ReadString(Keys.AdminUser, "admin"),
             AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
             TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
+            LogFormat = ReadLogFormat(),
             Config = new HoconConfig(_root),
         };
     }
@@ -131,6 +132,18 @@ internal sealed partial class NodeConfigurationReader
 
         Report(value.Origin, key, error);
         return fallback;
+    }
+
+    private NodeLogFormat ReadLogFormat()
+    {
+        string format = ReadString(Keys.LogFormat, "text");
+        if (Enum.TryParse(format, ignoreCase: true, out NodeLogFormat parsed) && Enum.IsDefined(parsed) && !int.TryParse(format, out _))
+        {
+            return parsed;
+        }
+
+        Report(Value(Keys.LogFormat)?.Origin, Keys.LogFormat, $"'{format}' is not a log format; use \"text\" or \"json\"");
+        return NodeLogFormat.Text;
     }
 
     private TimeSpan ReadDuration(string key, TimeSpan fallback)

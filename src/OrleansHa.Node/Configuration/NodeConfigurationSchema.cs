@@ -22,6 +22,7 @@ internal static class NodeConfigurationKeys
     public const string AdminUser = "auth.admin.user";
     public const string AdminPassword = "auth.admin.password";
     public const string TokenLifetime = "auth.token.lifetime";
+    public const string LogFormat = "log.format";
 }
 
 /// <summary>
@@ -57,13 +58,17 @@ internal static class NodeConfigurationSchema
         # The first user, created when it does not exist yet; set auth.admin.password (or ORLEANSHA__auth__admin__password).
         auth.admin.user = "admin"
         auth.token.lifetime = 30h
+
+        # Console log lines: "text" (one line each, for people) or "json" (one JSON object each, with every value of the
+        # message as a property, for log shippers).
+        log.format = "text"
         """;
 
     /// <summary>
     /// Top-level keys whose every key must be known: a typo under them is an error, not a silently ignored setting.
     /// Other top-level keys are left alone for other readers of the configuration.
     /// </summary>
-    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth"];
+    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth", "log"];
 
     /// <summary>Every known key that holds a value.</summary>
     public static IReadOnlyList<string> Keys { get; } =
@@ -87,6 +92,7 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.AdminUser,
         NodeConfigurationKeys.AdminPassword,
         NodeConfigurationKeys.TokenLifetime,
+        NodeConfigurationKeys.LogFormat,
     ];
 
     /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>
