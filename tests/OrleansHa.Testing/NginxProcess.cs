@@ -79,17 +79,9 @@ public sealed class NginxProcess : IAsyncDisposable
     /// <summary>scripts/nginx-conf's output for <paramref name="listen"/> and <paramref name="upstreams"/>.</summary>
     public static async Task<string> RenderAsync(string listen, IEnumerable<string> upstreams)
     {
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { RepositoryFiles.PathOf("scripts/nginx-conf"), listen }.Concat(upstreams))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process render = Process.Start(start) ?? throw new InvalidOperationException("Could not run scripts/nginx-conf.");
-        Task<string> error = render.StandardError.ReadToEndAsync();
-        string config = await render.StandardOutput.ReadToEndAsync();
-        await render.WaitForExitAsync();
-        return render.ExitCode == 0 ? config : throw new InvalidOperationException($"scripts/nginx-conf failed ({render.ExitCode}): {await error}");
+        ExternalCommand.Result render = await ExternalCommand.RunAsync(
+            "bash", [RepositoryFiles.PathOf("scripts/nginx-conf"), listen, .. upstreams], TimeSpan.FromSeconds(30));
+        return render.ExitCode == 0 ? render.Stdout : throw new InvalidOperationException($"scripts/nginx-conf failed: {render}");
     }
 
     public async ValueTask DisposeAsync()
