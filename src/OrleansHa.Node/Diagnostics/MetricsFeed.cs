@@ -30,9 +30,7 @@ internal sealed partial class MetricsFeed(
         metrics.ObserveJobResults(() => MeasureJobResults(query.Value.PathsDist));
         try
         {
-            ZooKeeperClient zk = await zooKeeper.GetAsync(stoppingToken);
-            metrics.ObserveSessionState(() => zk.State);
-            await WatchStandbysAsync(zk, stoppingToken);
+            await WatchStandbysAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -46,13 +44,16 @@ internal sealed partial class MetricsFeed(
     private void OnMasterChanged(MasterInfo? master) => metrics.ObserveActiveMaster(master, time.GetUtcNow());
 
     /// <summary>Keeps the standby count current with a child watch on <c>master/candidates</c>.</summary>
-    private async Task WatchStandbysAsync(ZooKeeperClient zk, CancellationToken stoppingToken)
+    /// <remarks>ZooKeeper faults (also an unreachable ensemble at start) are retried: metrics never stop the node.</remarks>
+    private async Task WatchStandbysAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
+                ZooKeeperClient zk = await zooKeeper.GetAsync(stoppingToken);
+                metrics.ObserveSessionState(() => zk.State);
                 if (await zk.ExistsAsync(_paths.Candidates, _ => fired.TrySetResult(), stoppingToken) is null)
                 {
                     metrics.ObserveStandbys(0);
