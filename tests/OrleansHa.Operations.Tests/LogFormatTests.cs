@@ -6,18 +6,20 @@ namespace OrleansHa.Operations.Tests;
 public sealed class LogFormatTests(ZooKeeperFixture zooKeeper) : OperationsTest(zooKeeper)
 {
     [Fact]
-    public async Task A_master_transition_is_one_json_line_with_its_epoch_node_and_time()
+    public async Task A_master_transition_is_one_json_line_with_its_epoch_node_and_cause()
     {
         NodeProcess master = await Cluster.StartAsync("m1", true, "log.format=json");
         ClusterView view = await NodeCluster.WaitForMasterAsync(master);
 
-        JsonElement? tenure = null;
-        await Poll.UntilAsync(() => (tenure = JsonLines(master).FirstOrDefault(IsTenureStart)) is not null, TimeSpan.FromSeconds(30), "a JSON line for the tenure's start");
-        JsonElement state = tenure!.Value.GetProperty("State");
+        JsonElement? transition = null;
+        await Poll.UntilAsync(() => (transition = JsonLines(master).FirstOrDefault(IsBecomingActive)) is not null, TimeSpan.FromSeconds(30), "a JSON line for the transition to Active");
+        JsonElement state = transition!.Value.GetProperty("State");
+        Assert.Equal("Active", state.GetProperty("To").GetString());
         Assert.Equal(view.Epoch, state.GetProperty("Epoch").GetInt64());
         Assert.Equal("m1", state.GetProperty("Node").GetString());
-        Assert.Equal("OrleansHa.Grains.Election.MasterElection", tenure.Value.GetProperty("Category").GetString());
-        Assert.True(tenure.Value.TryGetProperty("Timestamp", out _));
+        Assert.False(string.IsNullOrWhiteSpace(state.GetProperty("Cause").GetString()));
+        Assert.Equal("OrleansHa.Grains.Election.MasterLatch", transition.Value.GetProperty("Category").GetString());
+        Assert.True(transition.Value.TryGetProperty("Timestamp", out _));
 
         // Everything a logger wrote is JSON; only the node's own last words on a failed start are plain text.
         Assert.All(master.Lines.Where(l => l.StartsWith('{')), l => JsonDocument.Parse(l).Dispose());
@@ -34,6 +36,7 @@ public sealed class LogFormatTests(ZooKeeperFixture zooKeeper) : OperationsTest(
     private static IEnumerable<JsonElement> JsonLines(NodeProcess node) =>
         node.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone());
 
-    private static bool IsTenureStart(JsonElement line) =>
-        line.TryGetProperty("Message", out JsonElement message) && message.GetString()!.StartsWith("TENURE START", StringComparison.Ordinal);
+    private static bool IsBecomingActive(JsonElement line) =>
+        line.TryGetProperty("Message", out JsonElement message) && message.GetString()!.StartsWith("MASTER ", StringComparison.Ordinal)
+        && message.GetString()!.Contains("-> Active ", StringComparison.Ordinal);
 }

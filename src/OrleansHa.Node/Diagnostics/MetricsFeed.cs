@@ -1,5 +1,6 @@
 using OrleansHa.Abstractions;
 using OrleansHa.Grains.Diagnostics;
+using OrleansHa.Coordination;
 using OrleansHa.Grains.Election;
 using Microsoft.Extensions.Options;
 using OrleansHa.Grains.Query;
@@ -8,20 +9,20 @@ using OrleansHa.ZooKeeper;
 namespace OrleansHa.Node.Diagnostics;
 
 /// <summary>
-/// Feeds <see cref="OrleansHaMetrics"/> what this node sees: the active master (from <see cref="ActiveMasterWatcher"/>,
+/// Feeds <see cref="OrleansHaMetrics"/> what this node sees: the active master (from <see cref="ActiveMasterFollower"/>,
 /// the one place to repoint when the master's standing has another source), the standbys registered in ZooKeeper, the
 /// ZooKeeper session's state and the job results kept on <c>paths.dist</c>.
 /// </summary>
 internal sealed partial class MetricsFeed(
     OrleansHaMetrics metrics,
-    ActiveMasterWatcher masters,
+    ActiveMasterFollower masters,
     SharedZooKeeperClient zooKeeper,
     IOptions<ElectionOptions> election,
     IOptions<QueryOptions> query,
     TimeProvider time,
     ILogger<MetricsFeed> logger) : BackgroundService
 {
-    private readonly MasterPaths _paths = new(election.Value.ClusterRoot);
+    private readonly string _candidates = election.Value.Znodes.MasterCandidates;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,13 +55,13 @@ internal sealed partial class MetricsFeed(
             {
                 ZooKeeperClient zk = await zooKeeper.GetAsync(stoppingToken);
                 metrics.ObserveSessionState(() => zk.State);
-                if (await zk.ExistsAsync(_paths.Candidates, _ => fired.TrySetResult(), stoppingToken) is null)
+                if (await zk.ExistsAsync(_candidates, _ => fired.TrySetResult(), stoppingToken) is null)
                 {
                     metrics.ObserveStandbys(0);
                 }
                 else
                 {
-                    NodeChildren children = await zk.GetChildrenAsync(_paths.Candidates, _ => fired.TrySetResult(), stoppingToken);
+                    NodeChildren children = await zk.GetChildrenAsync(_candidates, _ => fired.TrySetResult(), stoppingToken);
                     metrics.ObserveStandbys(children.Children.Count);
                 }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Runtime;
-using OrleansHa.Grains.Election;
+using OrleansHa.Coordination;
 using OrleansHa.Node.Configuration;
 using Prometheus;
 
@@ -71,7 +71,7 @@ internal static class OperatorEndpoints
     private sealed class ReadinessCheck(
         IClusterMembershipService membership,
         ILocalSiloDetails silo,
-        ActiveMasterWatcher masters,
+        ActiveMasterFollower masters,
         NodeConfiguration config) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -93,7 +93,7 @@ internal static class RestAuthentication
             }
             catch (NoActiveMasterException ex)
             {
-                return Results.Json(new { errorMessage = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return HttpProblems.NoMaster(ex.Message);
             }
             catch (ZooKeeperException ex)
             {
