@@ -24,12 +24,16 @@ public sealed class MetricsTests(ZooKeeperFixture zooKeeper, ITestOutputHelper o
         await master.KillAsync();
         ClusterView after = await NodeCluster.WaitForMasterAsync(standby, not: master.Name, afterEpoch: before.Epoch);
 
-        MetricsScrape second = await MetricsScrape.ReadAsync(Http, standby.WebUrl);
-        TestReport.Line(output, $"metrics on {standby.Name}: epoch {first["orleansha_master_epoch"]} -> {second["orleansha_master_epoch"]}, failovers {first["orleansha_master_failovers"]} -> {second["orleansha_master_failovers"]}, takeover histogram count {second["orleansha_master_takeover_duration_count"]}");
+        // The failover is counted once its tenure is read from the new master (for the store's time to take over).
+        MetricsScrape? second = null;
+        await Poll.UntilAsync(async () => (second = await MetricsScrape.ReadAsync(Http, standby.WebUrl))["orleansha_master_failovers"] >= 1, TimeSpan.FromSeconds(30), "the failover to be counted");
+        TestReport.Line(output, $"metrics on {standby.Name}: epoch {first["orleansha_master_epoch"]} -> {second!["orleansha_master_epoch"]}, failovers {first["orleansha_master_failovers"]} -> {second["orleansha_master_failovers"]}, takeover histogram count {second["orleansha_master_takeover_duration_count"]}, time to take over {second["orleansha_master_takeover_duration_sum"]:0.000} s");
         Assert.Equal(after.Epoch, second["orleansha_master_epoch"]);
         Assert.True(second["orleansha_master_epoch"] > first["orleansha_master_epoch"]);
         Assert.Equal(1, second["orleansha_master_failovers"]);
         Assert.Equal(1, second["orleansha_master_takeover_duration_count"]);
+        // From the killed master's last heartbeat in the store to the new tenure: above zero, within the failover bound.
+        Assert.InRange(second["orleansha_master_takeover_duration_sum"], 0.0001, NodeCluster.TakeoverBound.TotalSeconds);
         Assert.Equal(0, second["orleansha_master_standbys"]);
     }
 }

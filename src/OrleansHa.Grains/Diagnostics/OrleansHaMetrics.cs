@@ -73,8 +73,9 @@ public sealed class OrleansHaMetrics
 
     /// <summary>
     /// The active master as this node now sees it (null: none). A new epoch after an earlier one is a failover; its
-    /// takeover time runs from the moment this node saw the earlier master go (or, when the record was replaced
-    /// directly, from <paramref name="previousLastAlive"/> if known, else the replacement) to the new master's start.
+    /// takeover time runs to the new master's start from <paramref name="previousLastAlive"/> (the store's last
+    /// heartbeat of the master replaced) when known, else from the moment this node saw the earlier master go, else
+    /// from the replacement itself.
     /// </summary>
     public void ObserveActiveMaster(MasterInfo? master, DateTimeOffset now, DateTimeOffset? previousLastAlive = null)
     {
@@ -89,7 +90,7 @@ public sealed class OrleansHaMetrics
             {
                 if (_lastEpoch > 0)
                 {
-                    DateTimeOffset ended = _masterGoneAt ?? previousLastAlive ?? master.Since;
+                    DateTimeOffset ended = previousLastAlive ?? _masterGoneAt ?? master.Since;
                     takeover = master.Since > ended ? master.Since - ended : TimeSpan.Zero;
                 }
 

@@ -38,6 +38,29 @@ public sealed class MetadataStoreTenuresTests : IDisposable
     }
 
     [Fact]
+    public void A_tenure_carries_the_last_heartbeat_of_the_master_it_replaced()
+    {
+        string id;
+        DateTimeOffset lastAlive;
+        using (MetadataStore first = MetadataStore.Open(_dir.Path, 1, "m1", null))
+        {
+            id = first.StoreId;
+            first.RecordAlive();
+            lastAlive = DateTimeOffset.UtcNow;
+        }
+
+        using MetadataStore second = MetadataStore.Open(_dir.Path, 2, "m2", id);
+        IReadOnlyList<TenureInfo> tenures = second.ListTenures(10);
+
+        Assert.Null(tenures[1].PreviousLastAlive);
+        DateTimeOffset previous = Assert.NotNull(tenures[0].PreviousLastAlive);
+        Assert.Equal(second.PreviousMasterLastAlive(), previous);
+        Assert.True(previous <= lastAlive && previous <= tenures[0].StartedAt);
+        Failover failover = Failover.From(tenures)[0];
+        Assert.Equal(tenures[0].StartedAt - previous, failover.TimeToTakeOver);
+    }
+
+    [Fact]
     public void A_failover_takes_from_the_previous_master_last_known_alive_to_the_new_start()
     {
         DateTimeOffset alive = DateTimeOffset.Parse("2026-01-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
