@@ -31,22 +31,28 @@ public sealed class DeploymentTests(ZooKeeperFixture zooKeeper, PublishedLayout 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
-    public async Task The_published_node_runs_from_the_shipped_config_and_the_published_cli_sees_it_master()
+    public async Task The_published_node_runs_as_the_unit_starts_it_tells_systemd_ready_and_alive_and_the_published_cli_sees_it_master()
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(3);
         string data = Path.Combine(Cluster.Root, "ha1");
+
+        // systemd's side of Type=notify and WatchdogSec=2s: a datagram socket named by NOTIFY_SOCKET, and WATCHDOG_USEC.
+        using var systemd = new OrleansHa.Node.Supervision.HeartbeatListener(TimeProvider.System);
+        var notifyEnvironment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address, ["WATCHDOG_USEC"] = "2000000" };
         await using ExternalCommand.Running node = ExternalCommand.Start(Path.Combine(layout.Install, "node", "orleans-ha-node"),
         [
             "--config", Path.Combine(layout.Install, "etc", "node.conf"),
             .. new[]
             {
+                // As the unit's ExecStart: systemd is the supervisor.
+                "supervisor.enabled=false",
                 // What differs on this machine from the sample's ha1: loopback, a test ZooKeeper, scratch paths, free ports.
                 "node.address=127.0.0.1", $"zookeeper={ZooKeeper.ConnectionString}", $"cluster.id={Cluster.ClusterId}",
                 $"paths.local={data}", $"paths.db={Path.Combine(data, "db")}", $"paths.dist={Path.Combine(data, "dist")}",
                 $"services.coordinator.web.port={ports[0]}", $"services.fabric.port={ports[1]}", $"services.coordinator.client-endpoint.port={ports[2]}",
                 $"auth.admin.password={TestCredentials.Password}",
             }.SelectMany(s => new[] { "--set", s }),
-        ]);
+        ], notifyEnvironment);
         string web = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ports[0]}");
         await Poll.UntilAsync(
             async () =>
@@ -64,6 +70,14 @@ public sealed class DeploymentTests(ZooKeeperFixture zooKeeper, PublishedLayout 
             },
             TimeSpan.FromSeconds(90),
             "the published node to be ready");
+
+        // READY=1 once it serves, then WATCHDOG=1 from the heartbeat, at least every half WatchdogSec.
+        await Poll.UntilAsync(() => systemd.ReadyAt is not null, TimeSpan.FromSeconds(30), $"READY=1 on NOTIFY_SOCKET\n{node.Output}");
+        long ready = systemd.ReadyAt!.Value;
+        await Poll.UntilAsync(() => systemd.LastHeartbeat > ready, TimeSpan.FromSeconds(10), $"WATCHDOG=1 after READY=1\n{node.Output}");
+        long firstBeat = systemd.LastHeartbeat!.Value;
+        await Poll.UntilAsync(() => systemd.LastHeartbeat > firstBeat, TimeSpan.FromSeconds(3), $"a second WATCHDOG=1 within the 2 s watchdog\n{node.Output}");
+        output.WriteLine($"NOTIFY_SOCKET heard READY=1, then WATCHDOG=1 twice; status {systemd.Status}");
 
         ExternalCommand.Result status = await ExternalCommand.RunAsync(
             Path.Combine(layout.Install, "cli", "orleans-ha"),

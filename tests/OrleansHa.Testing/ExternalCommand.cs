@@ -57,12 +57,17 @@ public static class ExternalCommand
     }
 
     /// <summary>Starts a long-running program (a published node); disposing it kills it.</summary>
-    public static Running Start(string file, IEnumerable<string> arguments)
+    public static Running Start(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         return new Running(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}."));
