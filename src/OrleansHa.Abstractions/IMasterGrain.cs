@@ -69,4 +69,8 @@ public interface IMasterGrain : IGrainWithIntegerKey
     /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
     /// <exception cref="CatalogException"><paramref name="limit"/> is not positive.</exception>
     Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit);
+
+    /// <summary>The <paramref name="limit"/> latest master tenures recorded in the store, newest first: the failover history.</summary>
+    /// <exception cref="CatalogException"><paramref name="limit"/> is not positive.</exception>
+    Task<IReadOnlyList<TenureInfo>> ListTenuresAsync(int limit);
 }

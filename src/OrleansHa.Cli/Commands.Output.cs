@@ -53,7 +53,37 @@ internal static partial class Commands
                 n.WebUrl ?? string.Empty,
             }));
         await stdout.WriteLineAsync("(* active master)");
+        await stdout.WriteLineAsync();
+        await WriteFailoversAsync(client, stdout, cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    private static async Task WriteFailoversAsync(OrleansHaClient client, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Failover> failovers;
+        try
+        {
+            failovers = await client.GetFailoverHistoryAsync(10, cancellationToken);
+        }
+        catch (NoActiveMasterException ex)
+        {
+            // The nodes above still tell the operator what is up; only the master keeps the history.
+            await stdout.WriteLineAsync($"failovers: unavailable while no master answers ({ex.Message})");
+            return;
+        }
+
+        await stdout.WriteLineAsync("failovers (newest first):");
+        TableWriter.WriteTable(
+            stdout,
+            ["EPOCH", "AT", "FROM", "TO", "TAKEOVER"],
+            failovers.Select(f => new[]
+            {
+                f.Epoch.ToString(CultureInfo.InvariantCulture),
+                f.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z",
+                f.PreviousNode ?? "(first master)",
+                f.NewNode,
+                f.TimeToTakeOver is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.00} s") : "-",
+            }));
     }
 
     private static async Task<int> ListJobsAsync(OrleansHaClient client, int limit, TextWriter stdout, CancellationToken cancellationToken)

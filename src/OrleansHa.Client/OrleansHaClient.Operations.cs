@@ -95,6 +95,14 @@ public sealed partial class OrleansHaClient
     /// The cluster as a coordinator sees it: nodes with roles and status, the active master (and its epoch), the
     /// standbys. Where the coordinator knows no master yet, the client's own reading of ZooKeeper fills it in.
     /// </summary>
+    /// <summary>The latest <paramref name="limit"/> changes of master, newest first, from the master's record of its tenures.</summary>
+    /// <exception cref="NoActiveMasterException">No master answered (a failover is in progress).</exception>
+    public async Task<IReadOnlyList<Failover>> GetFailoverHistoryAsync(int limit = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Failover.From(await _masterCalls.ReadAsync(master => master.ListTenuresAsync(limit), cancellationToken));
+    }
+
     public async Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default)
     {
         ClusterStatus status = await Grains.GetGrain<IClusterStatusGrain>(0).GetStatusAsync().WaitAsync(cancellationToken);

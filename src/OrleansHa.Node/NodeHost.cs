@@ -1,7 +1,9 @@
 using System.Net;
 using Orleans.Dashboard;
 using Orleans.Configuration;
+using OrleansHa.Grains.Diagnostics;
 using OrleansHa.Node.Configuration;
+using OrleansHa.Node.Diagnostics;
 using OrleansHa.Node.Http;
 using OrleansHa.Node.Security;
 using OrleansHa.ZooKeeper;
@@ -25,6 +27,7 @@ internal static class NodeHost
             // Long enough to ride out an ensemble electing a leader, short enough that a wrong address fails the start soon.
             ConnectTimeout = config.SessionTimeout * 2 > TimeSpan.FromSeconds(5) ? config.SessionTimeout * 2 : TimeSpan.FromSeconds(5),
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+            RequestCompleted = sp.GetRequiredService<OrleansHaMetrics>().ZooKeeperRequestCompleted,
         }));
         builder.Services.AddSingleton<MasterClient>();
         builder.Services.AddSingleton<OrleansHa.Grains.Health.NodeHealthProbe>();
@@ -33,6 +36,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
+        builder.Services.AddOperatorServices();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -76,22 +80,37 @@ internal static class NodeHost
 
         WebApplication app = builder.Build();
         app.UseRestAuthentication();
+        app.MapOperatorEndpoints();
         app.MapNodeEndpoints();
+        app.MapClusterPage();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
 
-    /// <summary>One line per event on the console, for the node and its supervisor alike.</summary>
+    /// <summary>One line per event on the console (text or JSON, <c>log.format</c>), for the node and its supervisor alike.</summary>
     public static void AddConsoleLogging(ILoggingBuilder logging, NodeConfiguration config)
     {
-        _ = config;
         logging.ClearProviders();
-        logging.AddSimpleConsole(o =>
+        if (config.LogFormat == NodeLogFormat.Json)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            // Every value of a [LoggerMessage] becomes a property of "State": a master transition carries its epoch,
+            // node and cause as fields a log shipper can index.
+            logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
         logging.SetMinimumLevel(LogLevel.Warning);
         logging.AddFilter("OrleansHa", LogLevel.Information);
     }

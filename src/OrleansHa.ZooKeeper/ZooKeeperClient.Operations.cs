@@ -202,6 +202,30 @@ public sealed partial class ZooKeeperClient
             _queue.Writer.TryWrite(request);
         }
 
-        return request.Task;
+        return _options.RequestCompleted is { } observer ? TimedAsync(request.Task, op, observer) : request.Task;
+    }
+
+    private static async Task<T> TimedAsync<T>(Task<T> reply, OpCode op, Action<ZooKeeperRequestTiming> observer)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        ErrorCode result = ErrorCode.Ok;
+        try
+        {
+            return await reply.ConfigureAwait(false);
+        }
+        catch (ZooKeeperException ex)
+        {
+            result = ex.Code;
+            throw;
+        }
+        catch (Exception)
+        {
+            result = ErrorCode.SystemError;
+            throw;
+        }
+        finally
+        {
+            observer(new ZooKeeperRequestTiming(op.ToString(), System.Diagnostics.Stopwatch.GetElapsedTime(started), result));
+        }
     }
 }

@@ -49,6 +49,12 @@ public sealed class ZooKeeperClientOptions
     /// <summary>The clock for every timer (default: the system clock). Tests may pass a controllable one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Called once per request when its reply (or failure) arrives, off the I/O loop's hot path, for latency metrics
+    /// (default: none). It must be quick and must not throw.
+    /// </summary>
+    public Action<ZooKeeperRequestTiming>? RequestCompleted { get; set; }
+
     /// <summary>Checks every option; throws <see cref="ArgumentException"/> listing each invalid one and why.</summary>
     public void Validate()
     {

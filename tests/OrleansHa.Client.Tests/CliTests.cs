@@ -27,6 +27,10 @@ public sealed class CliTests(QueryClusterFixture fixture)
         Assert.Contains($"master:   m1 (epoch {epoch},", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("m1 *", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("executor", result.Stdout, StringComparison.Ordinal);
+
+        // The failover history: this cluster's only tenure so far, m1's first.
+        string history = result.Stdout[result.Stdout.IndexOf("failovers (newest first):", StringComparison.Ordinal)..];
+        Assert.Matches($@"\n *{epoch} *\| *\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ *\| *\(first master\) *\| *m1 *\| *-", history.ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -56,6 +56,8 @@ public static class MasterElectionExtensions
         builder.Services.AddHostedService<ActiveMasterFollowing>();
         builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<OrleansHa.Grains.Diagnostics.OrleansHaMetrics>();
         builder.Services.AddSingleton<MasterLatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterLatch>());
         builder.Services.AddHostedService<OrphanedJobSweeper>();

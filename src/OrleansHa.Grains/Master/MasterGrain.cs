@@ -66,6 +66,8 @@ internal sealed class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit) => Read(store => store.ListJobs(limit));
 
+    public Task<IReadOnlyList<TenureInfo>> ListTenuresAsync(int limit) => Read(store => store.ListTenures(limit));
+
     private Tenure CurrentTenure()
     {
         try

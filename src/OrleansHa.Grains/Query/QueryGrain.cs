@@ -27,7 +27,8 @@ internal sealed partial class QueryGrain(
     CatalogCache catalogCache,
     IGrainFactory grains,
     ILocalSiloDetails silo,
-    Microsoft.Extensions.Options.IOptions<QueryOptions> options) : Grain, IQueryGrain
+    Microsoft.Extensions.Options.IOptions<QueryOptions> options,
+    Diagnostics.OrleansHaMetrics metrics) : Grain, IQueryGrain
 {
 #pragma warning restore CA1001
     private readonly MasterCalls _master = new(grains, masters, CatalogCache.RideOutFailoverFor);
@@ -36,7 +37,7 @@ internal sealed partial class QueryGrain(
     public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
 
     public IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
-        StreamAsync(sql, onExecutorChosen: null, cancellationToken);
+        metrics.TrackQueryAsync(StreamAsync(sql, onExecutorChosen: null, cancellationToken));
 
     /// <summary>Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.</summary>
     private async IAsyncEnumerable<ResultBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -115,7 +116,7 @@ internal sealed partial class QueryGrain(
         {
             // Running from the moment an executor has it: a failure after this point is the executor's.
             async Task MarkRunning() => job = await RecordAsync(job with { State = JobState.Running, StartedAt = DateTimeOffset.UtcNow });
-            long rows = await JobResults.WriteAsync(options.Value.PathsDist, job.Id, StreamAsync(job.Sql, MarkRunning, cancellationToken), cancellationToken);
+            long rows = await JobResults.WriteAsync(options.Value.PathsDist, job.Id, metrics.TrackQueryAsync(StreamAsync(job.Sql, MarkRunning, cancellationToken)), cancellationToken);
             await RecordAsync(job with { State = JobState.Completed, EndedAt = DateTimeOffset.UtcNow, RowCount = rows });
         }
         catch (Exception ex) when (ex is OperationCanceledException || ex is QueryFailedException { Kind: QueryFailureKind.Canceled })

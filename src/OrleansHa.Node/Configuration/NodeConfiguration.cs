@@ -93,6 +93,9 @@ internal sealed class NodeConfiguration
     /// <summary>The cluster's znodes, under <c>/orleans-ha/&lt;cluster.id&gt;</c>.</summary>
     public OrleansHa.Clustering.ZooKeeper.ClusterZnodes Znodes => field ??= OrleansHa.Clustering.ZooKeeper.ClusterZnodes.For(ClusterId);
 
+    /// <summary><c>log.format</c>: how console log lines are written. Default <see cref="NodeLogFormat.Text"/>.</summary>
+    public NodeLogFormat LogFormat { get; init; } = NodeLogFormat.Text;
+
     /// <summary>The roles this node plays: <see cref="NodeRoles.Master"/>, <see cref="NodeRoles.Coordinator"/>, <see cref="NodeRoles.Executor"/>.</summary>
     public IReadOnlySet<string> Roles => field ??= BuildRoles();
 
@@ -164,4 +167,14 @@ internal sealed class NodeConfiguration
 
         return roles.ToFrozenSet(StringComparer.Ordinal);
     }
+}
+
+/// <summary>The values of <c>log.format</c>.</summary>
+internal enum NodeLogFormat
+{
+    /// <summary>One line per message, for people.</summary>
+    Text,
+
+    /// <summary>One JSON object per message, its values as properties (epoch, node, reason of a master transition).</summary>
+    Json,
 }

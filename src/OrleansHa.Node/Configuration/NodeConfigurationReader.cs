@@ -78,6 +78,7 @@ internal sealed partial class NodeConfigurationReader
             Master = ReadMasterSettings(),
             Supervisor = ReadSupervisorSettings(sessionTimeout),
             Membership = ReadMembershipSettings(),
+            LogFormat = ReadLogFormat(),
             Config = new HoconConfig(_root),
         };
     }
@@ -135,6 +136,18 @@ internal sealed partial class NodeConfigurationReader
 
         Report(value.Origin, key, error);
         return fallback;
+    }
+
+    private NodeLogFormat ReadLogFormat()
+    {
+        string format = ReadString(Keys.LogFormat, "text");
+        if (Enum.TryParse(format, ignoreCase: true, out NodeLogFormat parsed) && Enum.IsDefined(parsed) && !int.TryParse(format, out _))
+        {
+            return parsed;
+        }
+
+        Report(Value(Keys.LogFormat)?.Origin, Keys.LogFormat, $"'{format}' is not a log format; use \"text\" or \"json\"");
+        return NodeLogFormat.Text;
     }
 
     private TimeSpan ReadDuration(string key, TimeSpan fallback)

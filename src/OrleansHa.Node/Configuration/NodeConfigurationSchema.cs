@@ -36,6 +36,7 @@ internal static class NodeConfigurationKeys
     public const string MissedProbesLimit = "membership.probe.missed-limit";
     public const string TableRefreshTimeout = "membership.table-refresh.timeout";
     public const string IAmAlivePublishTimeout = "membership.i-am-alive.timeout";
+    public const string LogFormat = "log.format";
 }
 
 /// <summary>
@@ -94,13 +95,17 @@ internal static class NodeConfigurationSchema
         membership.probe.missed-limit = 2
         membership.table-refresh.timeout = 2s
         membership.i-am-alive.timeout = 2s
+
+        # Console log lines: "text" (one line each, for people) or "json" (one JSON object each, with every value of the
+        # message as a property, for log shippers).
+        log.format = "text"
         """;
 
     /// <summary>
     /// Top-level keys whose every key must be known: a typo under them is an error, not a silently ignored setting.
     /// Other top-level keys are left alone for other readers of the configuration.
     /// </summary>
-    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth", "supervisor", "membership"];
+    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth", "supervisor", "membership", "log"];
 
     /// <summary>Every known key that holds a value.</summary>
     public static IReadOnlyList<string> Keys { get; } =
@@ -138,6 +143,7 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.MissedProbesLimit,
         NodeConfigurationKeys.TableRefreshTimeout,
         NodeConfigurationKeys.IAmAlivePublishTimeout,
+        NodeConfigurationKeys.LogFormat,
     ];
 
     /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>

@@ -10,8 +10,8 @@ namespace OrleansHa.Node.Security;
 
 /// <summary>
 /// Every HTTP request but <c>/apiv2/server_status</c> and <c>/apiv2/login</c> needs a token, sent as Dremio sends it
-/// (<c>Authorization: _dremio&lt;token&gt;</c>) or as <c>Bearer &lt;token&gt;</c>. The dashboard also takes a user name and
-/// password (Basic), so a browser can log in to it. A request that passes carries its token into the grain calls it
+/// (<c>Authorization: _dremio&lt;token&gt;</c>) or as <c>Bearer &lt;token&gt;</c>. The cluster page and the dashboard also take a
+/// user name and password (Basic), so a browser can log in to them. A request that passes carries its token into the grain calls it
 /// makes, where <see cref="TokenCallFilter"/> checks it again.
 /// </summary>
 internal static class RestAuthentication
@@ -26,13 +26,16 @@ internal static class RestAuthentication
         app.Use(async (context, next) =>
         {
             PathString path = context.Request.Path;
-            if (path.Equals("/apiv2/server_status", StringComparison.OrdinalIgnoreCase) || path.Equals("/apiv2/login", StringComparison.OrdinalIgnoreCase))
+            if (path.Equals("/apiv2/server_status", StringComparison.OrdinalIgnoreCase) || path.Equals("/apiv2/login", StringComparison.OrdinalIgnoreCase)
+                || Diagnostics.OperatorEndpoints.IsOpen(path))
             {
                 await next(context);
                 return;
             }
 
-            bool dashboard = path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
+            // The cluster page and the dashboard, which a browser opens: they take a user name and password too.
+            bool dashboard = path == "/" || path.StartsWithSegments(ClusterPage.DataPath, StringComparison.OrdinalIgnoreCase)
+                || path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
             string header = context.Request.Headers.Authorization.ToString();
             string? token = header.StartsWith(DremioPrefix, StringComparison.Ordinal) ? header[DremioPrefix.Length..].Trim()
                 : header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? header[BearerPrefix.Length..].Trim()
