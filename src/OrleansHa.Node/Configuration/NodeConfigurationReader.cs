@@ -74,6 +74,10 @@ internal sealed partial class NodeConfigurationReader
             AdminUser = ReadString(Keys.AdminUser, "admin"),
             AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
             TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
+            RevocationTimeout = ReadDuration(Keys.RevocationTimeout, TimeSpan.FromSeconds(2)),
+            LoginFreeAttempts = ReadCount(Keys.LoginFreeAttempts, 5),
+            LoginInitialDelay = ReadDuration(Keys.LoginInitialDelay, TimeSpan.FromSeconds(1)),
+            LoginMaxDelay = ReadDuration(Keys.LoginMaxDelay, TimeSpan.FromMinutes(5)),
             Config = new HoconConfig(_root),
         };
     }
@@ -154,6 +158,29 @@ internal sealed partial class NodeConfigurationReader
         }
 
         return result;
+    }
+
+    private int ReadCount(string key, int fallback)
+    {
+        ConfigValue? value = Value(key);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!ConfigValueReader.TryReadInteger(value, out long count, out string? error))
+        {
+            Report(value.Origin, key, error);
+            return fallback;
+        }
+
+        if (count is < 0 or > int.MaxValue)
+        {
+            Report(value.Origin, key, $"must be from 0 to {int.MaxValue.ToString(CultureInfo.InvariantCulture)}, got {count.ToString(CultureInfo.InvariantCulture)}");
+            return fallback;
+        }
+
+        return (int)count;
     }
 
     private int ReadPort(string key, int fallback, bool checkRange)

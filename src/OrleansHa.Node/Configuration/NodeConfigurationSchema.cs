@@ -22,6 +22,10 @@ internal static class NodeConfigurationKeys
     public const string AdminUser = "auth.admin.user";
     public const string AdminPassword = "auth.admin.password";
     public const string TokenLifetime = "auth.token.lifetime";
+    public const string RevocationTimeout = "auth.token.revocation-timeout";
+    public const string LoginFreeAttempts = "auth.login.throttle.free-attempts";
+    public const string LoginInitialDelay = "auth.login.throttle.initial-delay";
+    public const string LoginMaxDelay = "auth.login.throttle.max-delay";
 }
 
 /// <summary>
@@ -57,6 +61,12 @@ internal static class NodeConfigurationSchema
         # The first user, created when it does not exist yet; set auth.admin.password (or ORLEANSHA__auth__admin__password).
         auth.admin.user = "admin"
         auth.token.lifetime = 30h
+        # How long a logout waits for every other coordinator to confirm; one that does not learns it from ZooKeeper.
+        auth.token.revocation-timeout = 2s
+        # Failed logins for one user or from one address before each further one waits: initial-delay, doubling up to max-delay.
+        auth.login.throttle.free-attempts = 5
+        auth.login.throttle.initial-delay = 1s
+        auth.login.throttle.max-delay = 5m
         """;
 
     /// <summary>
@@ -87,6 +97,10 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.AdminUser,
         NodeConfigurationKeys.AdminPassword,
         NodeConfigurationKeys.TokenLifetime,
+        NodeConfigurationKeys.RevocationTimeout,
+        NodeConfigurationKeys.LoginFreeAttempts,
+        NodeConfigurationKeys.LoginInitialDelay,
+        NodeConfigurationKeys.LoginMaxDelay,
     ];
 
     /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>

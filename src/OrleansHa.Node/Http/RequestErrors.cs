@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace OrleansHa.Node.Http;
+
+/// <summary>
+/// A request body the endpoint cannot read (not JSON, JSON of the wrong shape, the wrong content type, too deep)
+/// answers with its status (400, 415, ...) and a message saying what was wrong and where, like every other refusal
+/// of the API, instead of an empty 400.
+/// </summary>
+internal static class RequestErrors
+{
+    /// <summary>Makes minimal APIs throw on a body they cannot bind, for <see cref="UseRequestErrors"/> to answer.</summary>
+    public static void AddRequestErrors(this IServiceCollection services) =>
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+    public static void UseRequestErrors(this WebApplication app) =>
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                string detail = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+                await TypedResults.Json(new { errorMessage = $"The request is not valid: {detail}" }, statusCode: ex.StatusCode).ExecuteAsync(context);
+            }
+        });
+}
