@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace OrleansHa.Node.Http;
 
@@ -13,7 +13,18 @@ internal static class RequestErrors
     public static void AddRequestErrors(this IServiceCollection services) =>
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-    public static void UseRequestErrors(this WebApplication app) =>
+    public static void UseRequestErrors(this WebApplication app)
+    {
+        // A refusal ASP.NET Core writes itself, without a body (415 for a body that is not JSON, 405, 404 of a route
+        // that does not exist): the same shape, saying which.
+        app.UseStatusCodePages(async pages =>
+        {
+            HttpResponse response = pages.HttpContext.Response;
+            string message = response.StatusCode == StatusCodes.Status415UnsupportedMediaType
+                ? "The request body must be JSON, sent with \"Content-Type: application/json\"."
+                : $"The request was refused with {response.StatusCode} ({ReasonPhrases.GetReasonPhrase(response.StatusCode)}): {pages.HttpContext.Request.Method} {pages.HttpContext.Request.Path}.";
+            await TypedResults.Json(new { errorMessage = message }, statusCode: response.StatusCode).ExecuteAsync(pages.HttpContext);
+        });
         app.Use(async (context, next) =>
         {
             try
@@ -26,4 +37,5 @@ internal static class RequestErrors
                 await TypedResults.Json(new { errorMessage = $"The request is not valid: {detail}" }, statusCode: ex.StatusCode).ExecuteAsync(context);
             }
         });
+    }
 }
