@@ -4,6 +4,7 @@ using Orleans.Runtime;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Clustering.ZooKeeper;
+using OrleansHa.Coordination;
 
 namespace OrleansHa.Client;
 

@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 5;
+    internal const int SchemaVersion = 6;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -183,6 +183,11 @@ internal sealed partial class MetadataStore : IDisposable
 
         if (version < 5)
         {
+            AddLastAlive(connection, transaction);
+        }
+
+        if (version < 6)
+        {
             AddRolesAndJobOwners(connection, transaction);
         }
 
@@ -306,7 +311,22 @@ internal sealed partial class MetadataStore : IDisposable
             """);
 
     /// <summary>
-    /// Schema 5: the admin role of users, and the owner of jobs (a user sees only their own jobs). Users of an older
+    /// Schema 5: when each master was last known alive (its heartbeat's store transaction), so the next master can
+    /// tell how long the cluster was without one.
+    /// </summary>
+    private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        // Idempotent like the CREATE ... IF NOT EXISTS of the other steps (SQLite has no ADD COLUMN IF NOT EXISTS).
+        if (!HasColumn(connection, transaction, "epochs", "last_alive_at"))
+        {
+            Execute(connection, transaction, "ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;");
+        }
+
+        Execute(connection, transaction, "PRAGMA user_version = 5;");
+    }
+
+    /// <summary>
+    /// Schema 6: the admin role of users, and the owner of jobs (a user sees only their own jobs). Users of an older
     /// store become admins: before roles every user could do everything, including making the other users, so
     /// nobody is given a right they did not have, and nobody is locked out of a cluster they manage. Jobs recorded
     /// before have no owner and are seen by admins only.
@@ -324,7 +344,7 @@ internal sealed partial class MetadataStore : IDisposable
             Execute(connection, transaction, "ALTER TABLE jobs ADD COLUMN owner TEXT;");
         }
 
-        Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs(owner, submitted_at); PRAGMA user_version = 5;");
+        Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs(owner, submitted_at); PRAGMA user_version = 6;");
     }
 
     private static bool HasColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column) =>

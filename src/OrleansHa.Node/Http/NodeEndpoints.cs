@@ -1,3 +1,4 @@
+using OrleansHa.Coordination;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
 using OrleansHa.Grains.Cluster;
@@ -13,7 +14,7 @@ internal static class NodeEndpoints
     public static void MapNodeEndpoints(this WebApplication app)
     {
         // Open, as in Dremio: load balancers and operators poll it.
-        app.MapGet("/apiv2/server_status", (ActiveMasterWatcher watcher) => watcher.Current is null
+        app.MapGet("/apiv2/server_status", (ActiveMasterFollower masters) => masters.Current is null
             ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json("OK"));
 
@@ -50,7 +51,7 @@ internal static class NodeEndpoints
         catalog.MapGet("/spaces/{space}/entries/{key}", async (string space, string key, MasterClient master, CancellationToken ct) =>
         {
             IResult result = await Answer(() => master.ReadAsync(m => m.GetEntryAsync(space, key), ct));
-            return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
+            return result is IValueHttpResult { Value: null } ? HttpProblems.Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
         });
         MapSources(catalog);
         MapViews(catalog);
@@ -97,7 +98,7 @@ internal static class NodeEndpoints
         {
             if (string.IsNullOrWhiteSpace(request.Sql))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
             }
 
             long version = 0;
@@ -128,18 +129,18 @@ internal static class NodeEndpoints
         users.MapGet("/{name}", async (string name, MasterClient master, CancellationToken ct) =>
         {
             IResult result = await Answer(async () => await master.ReadAsync(m => m.GetUserAsync(name), ct) is { } user ? new { name = user.Name, admin = user.IsAdmin } : null);
-            return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No user '{name}'.") : result;
+            return result is IValueHttpResult { Value: null } ? HttpProblems.Problem(StatusCodes.Status404NotFound, $"No user '{name}'.") : result;
         });
         users.MapPost("/", async (UserRequest request, MasterClient master, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\" (and \"admin\": true for an admin).");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\" (and \"admin\": true for an admin).");
             }
 
             if (request.Name == TokenService.NodePrincipal)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"'{TokenService.NodePrincipal}' is reserved for the cluster's nodes.");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, $"'{TokenService.NodePrincipal}' is reserved for the cluster's nodes.");
             }
 
             return await Answer(
@@ -152,7 +153,7 @@ internal static class NodeEndpoints
         {
             if (string.IsNullOrEmpty(request.Password) && request.Admin is null)
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\", an \"admin\" true or false, or both.");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\", an \"admin\" true or false, or both.");
             }
 
             return await Answer(async () =>
@@ -192,20 +193,20 @@ internal static class NodeEndpoints
         }
         catch (NoActiveMasterException ex)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+            return HttpProblems.NoMaster(ex.Message);
         }
         catch (PermissionDeniedException ex)
         {
-            return Problem(StatusCodes.Status403Forbidden, ex.Message);
+            return HttpProblems.Problem(StatusCodes.Status403Forbidden, ex.Message);
         }
         catch (ZooKeeperException ex)
         {
             // Only after the master took the change: the user's earlier tokens could not be ended.
-            return Problem(StatusCodes.Status503ServiceUnavailable, $"Done, but the user's earlier tokens could not be revoked: ZooKeeper is unreachable ({ex.Message}); retry.");
+            return HttpProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"Done, but the user's earlier tokens could not be revoked: ZooKeeper is unreachable ({ex.Message}); retry.");
         }
         catch (CatalogException ex)
         {
-            return Problem(
+            return HttpProblems.Problem(
                 ex.Error switch
                 {
                     CatalogError.NotFound => StatusCodes.Status404NotFound,
@@ -216,7 +217,6 @@ internal static class NodeEndpoints
         }
     }
 
-    private static IResult Problem(int status, string message) => Results.Json(new { errorMessage = message }, statusCode: status);
 
     private sealed record SpaceRequest(string? Name);
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
 using OrleansHa.Grains.Security;
+using OrleansHa.Node.Http;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Security;
@@ -75,7 +76,7 @@ internal static class RestAuthentication
             catch (ZooKeeperException ex)
             {
                 // Only a node's first check reads the keys; without ZooKeeper it cannot tell, and says so.
-                await Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot check the token: ZooKeeper is unreachable ({ex.Message}).").ExecuteAsync(context);
+                await HttpProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot check the token: ZooKeeper is unreachable ({ex.Message}).").ExecuteAsync(context);
                 return;
             }
 
@@ -86,7 +87,7 @@ internal static class RestAuthentication
                     context.Response.Headers.WWWAuthenticate = "Basic realm=\"OrleansHa dashboard\", charset=\"UTF-8\"";
                 }
 
-                await Problem(StatusCodes.Status401Unauthorized, $"Not authenticated: {problem}.").ExecuteAsync(context);
+                await HttpProblems.Problem(StatusCodes.Status401Unauthorized, $"Not authenticated: {problem}.").ExecuteAsync(context);
                 return;
             }
 
@@ -105,7 +106,7 @@ internal static class RestAuthentication
             }
             catch (AuthenticationFailedException ex)
             {
-                return Problem(StatusCodes.Status401Unauthorized, ex.Message);
+                return HttpProblems.Problem(StatusCodes.Status401Unauthorized, ex.Message);
             }
             catch (LoginThrottledException ex)
             {
@@ -113,11 +114,11 @@ internal static class RestAuthentication
             }
             catch (NoActiveMasterException ex)
             {
-                return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+                return HttpProblems.NoMaster(ex.Message);
             }
             catch (ZooKeeperException ex)
             {
-                return Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot issue a token: ZooKeeper is unreachable ({ex.Message}).");
+                return HttpProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot issue a token: ZooKeeper is unreachable ({ex.Message}).");
             }
         });
 
@@ -130,7 +131,7 @@ internal static class RestAuthentication
             }
             catch (ZooKeeperException ex)
             {
-                return Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot log out: ZooKeeper is unreachable ({ex.Message}); the token is still valid.");
+                return HttpProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"Cannot log out: ZooKeeper is unreachable ({ex.Message}); the token is still valid.");
             }
         });
         app.MapTokenKeyEndpoints();
@@ -141,7 +142,6 @@ internal static class RestAuthentication
 
     private static string? ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
-    private static IResult Problem(int status, string message) => Results.Json(new { errorMessage = message }, statusCode: status);
 
     private sealed record LoginRequest(string? UserName, string? Password);
 
@@ -151,7 +151,7 @@ internal static class RestAuthentication
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.Headers.RetryAfter = LoginThrottledException.WholeSeconds(ex.RetryAfter).ToString(CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status429TooManyRequests, ex.Message).ExecuteAsync(httpContext);
+            return HttpProblems.Problem(StatusCodes.Status429TooManyRequests, ex.Message).ExecuteAsync(httpContext);
         }
     }
 

@@ -6,7 +6,7 @@ namespace OrleansHa.Node.Security;
 
 /// <summary>
 /// A revoked token (logged out), or every token of a user issued before a moment (the user was dropped or its
-/// password changed), kept as a znode under <see cref="AuthPaths.Revoked"/> whose name says it all:
+/// password changed), kept as a znode under <c>ClusterZnodes.Revoked</c> whose name says it all:
 /// <c>t.&lt;expires&gt;.&lt;token id&gt;</c> or <c>u.&lt;expires&gt;.&lt;user, base64url&gt;.&lt;issued before&gt;</c> (expiry in unix
 /// seconds, issue time in unix milliseconds, as tokens carry them).
 /// Past <see cref="Expires"/> no token it covers can be valid anyway, and the entry is dropped.

@@ -14,7 +14,7 @@ internal sealed record TokenKey(int Id, byte[] Key, DateTimeOffset Created, Date
 }
 
 /// <summary>
-/// The cluster's signing keys as they are kept in ZooKeeper (<see cref="AuthPaths.TokenKey"/>): exactly one current key
+/// The cluster's signing keys as they are kept in ZooKeeper (<see cref="OrleansHa.Clustering.ZooKeeper.ClusterZnodes.TokenKey"/>): exactly one current key
 /// signs new tokens; retired keys still check the tokens they signed until those have expired. Rotating makes a new
 /// current key without a moment in which a token that was valid is refused.
 /// </summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using OrleansHa.Clustering.ZooKeeper;
 using OrleansHa.Node.Configuration;
 using OrleansHa.ZooKeeper;
 using OrleansHa.ZooKeeper.Recipes;
@@ -7,7 +8,7 @@ namespace OrleansHa.Node.Security;
 
 /// <summary>
 /// This coordinator's copy of the cluster's signing keys (<see cref="TokenKeyRing"/>), kept current by a watch on
-/// <see cref="AuthPaths.TokenKey"/>. A token naming a key this copy does not know makes it read the znode again at
+/// <see cref="ClusterZnodes.TokenKey"/>. A token naming a key this copy does not know makes it read the znode again at
 /// once, so a token signed with a key just rotated in elsewhere is accepted here too, before the watch fires.
 /// </summary>
 internal sealed partial class TokenKeys(SharedZooKeeperClient zooKeeper, NodeConfiguration config, TimeProvider time, ILogger<TokenKeys> logger)
@@ -16,7 +17,7 @@ internal sealed partial class TokenKeys(SharedZooKeeperClient zooKeeper, NodeCon
     // Refused BadVersions in a row before a rotation gives up: each means another rotation just won.
     private const int RotateAttempts = 5;
 
-    private readonly AuthPaths _paths = AuthPaths.For(config.ClusterId);
+    private readonly ClusterZnodes _paths = config.Znodes;
     // How soon after one read a token naming an unknown key may make this node read the keys again.
     private static readonly TimeSpan RereadInterval = TimeSpan.FromMilliseconds(100);
 
@@ -127,7 +128,7 @@ internal sealed partial class TokenKeys(SharedZooKeeperClient zooKeeper, NodeCon
     {
         if (await zk.ExistsAsync(_paths.TokenKey, cancellationToken: cancellationToken) is null)
         {
-            await zk.EnsurePathAsync(_paths.Root, cancellationToken);
+            await zk.EnsurePathAsync(_paths.Auth, cancellationToken);
             await zk.CreateIfMissingAsync(_paths.TokenKey, TokenKeyRing.New(time.GetUtcNow()).Serialize(), cancellationToken);
         }
     }

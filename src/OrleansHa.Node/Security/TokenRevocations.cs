@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Grains.Placement;
+using OrleansHa.Clustering.ZooKeeper;
 using OrleansHa.Node.Configuration;
 using OrleansHa.ZooKeeper;
 using OrleansHa.ZooKeeper.Recipes;
@@ -11,7 +12,7 @@ namespace OrleansHa.Node.Security;
 /// <summary>
 /// The tokens the cluster has revoked (<see cref="Revocation"/>), the same on every coordinator. A revocation is
 /// written to ZooKeeper first (so coordinators that start later, or miss the news, learn it from their watch on
-/// <see cref="AuthPaths.Revoked"/>), then told to every live coordinator directly, and the revoking call returns only
+/// <see cref="ClusterZnodes.Revoked"/>), then told to every live coordinator directly, and the revoking call returns only
 /// once they have it or <see cref="NodeConfiguration.RevocationTimeout"/> has passed: a token logged out on one
 /// coordinator is refused on all of them from the moment the logout answers.
 /// </summary>
@@ -22,7 +23,7 @@ internal sealed partial class TokenRevocations(
     IServiceProvider services,
     ILogger<TokenRevocations> logger) : BackgroundService
 {
-    private readonly AuthPaths _paths = AuthPaths.For(config.ClusterId);
+    private readonly ClusterZnodes _paths = config.Znodes;
     private readonly ConcurrentDictionary<string, Revocation> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _users = new(StringComparer.Ordinal);
