@@ -23,8 +23,15 @@ public sealed record NodeStatus(
     [property: Id(3)] string Status,
     [property: Id(4)] string? WebUrl);
 
-/// <summary>The cluster view of the coordinator that takes the call (a stateless worker, so it never waits on another node).</summary>
+/// <summary>The cluster view of the coordinator that takes the call (a stateless worker on that coordinator).</summary>
 public interface IClusterStatusGrain : IGrainWithIntegerKey
 {
+    /// <summary>Membership, roles, the master and the standbys, as this coordinator knows them; waits on no other node.</summary>
     Task<ClusterStatus> GetStatusAsync();
+
+    /// <summary>
+    /// How many queries each executor is running now, by silo address: the load an application or an operator may see
+    /// without reaching the executors themselves. An executor that does not answer within a second is left out.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, int>> GetRunningQueriesAsync();
 }

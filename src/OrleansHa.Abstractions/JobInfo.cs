@@ -27,5 +27,9 @@ public sealed record JobInfo(
     [property: Id(7)] string? Error,
     [property: Id(8)] string Coordinator)
 {
+    /// <summary>The user who submitted it (null for a job recorded before users had roles): only they and admins see it.</summary>
+    [Id(9)]
+    public string? Owner { get; init; }
+
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Canceled or JobState.Interrupted;
 }

@@ -30,8 +30,11 @@ internal static class ExitCodes
     /// <summary>The cluster could not do it now, retriable: unreachable, no master, no executor, the query interrupted by a node loss.</summary>
     public const int Unavailable = 3;
 
-    /// <summary>The user name, password or token was refused.</summary>
+    /// <summary>The user name, password or token was refused, or too many logins failed.</summary>
     public const int AuthenticationFailed = 4;
+
+    /// <summary>The user's role does not allow it (creating or dropping sources and views needs an admin; others' jobs are not the user's).</summary>
+    public const int PermissionDenied = 5;
 
     /// <summary>Ctrl-C.</summary>
     public const int Canceled = 130;
@@ -66,6 +69,6 @@ internal static class Usage
           --no-resubmit     do not resubmit a read interrupted by the loss of a node
 
         exit codes: 0 done, 1 the query or change failed, 2 bad usage, 3 the cluster is unavailable or the query was
-        interrupted (try again), 4 authentication failed, 130 interrupted by Ctrl-C
+        interrupted (try again), 4 authentication failed, 5 not allowed for the user's role, 130 interrupted by Ctrl-C
         """;
 }

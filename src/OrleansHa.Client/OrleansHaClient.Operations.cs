@@ -42,11 +42,11 @@ public sealed partial class OrleansHaClient
             cancellationToken);
     }
 
-    /// <summary>The job as the master records it, or null if there is none with that id.</summary>
+    /// <summary>The job as the master records it, or null if there is none with that id that the user may see (its own; any for an admin).</summary>
     public Task<JobInfo?> GetJobAsync(Guid id, CancellationToken cancellationToken = default) =>
         _masterCalls.ReadAsync(master => master.GetJobAsync(id), cancellationToken);
 
-    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs the user may see (its own; all for an admin), newest first.</summary>
     public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit = 20, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
@@ -54,6 +54,7 @@ public sealed partial class OrleansHaClient
     }
 
     /// <summary>Cancels a job started with <see cref="StartJobAsync"/> if it is still running.</summary>
+    /// <exception cref="Abstractions.Security.PermissionDeniedException">The job is not the user's own and the user is not an admin.</exception>
     public async Task CancelJobAsync(Guid id, CancellationToken cancellationToken = default)
     {
         // A job's grain is found through the coordinator running it (the master's record says which), not a directory.
@@ -71,6 +72,7 @@ public sealed partial class OrleansHaClient
 
     /// <summary>Registers a source: <paramref name="name"/> becomes readable in queries as the files under <paramref name="path"/>.</summary>
     /// <exception cref="CatalogException">It exists, or the name or path is invalid.</exception>
+    /// <exception cref="Abstractions.Security.PermissionDeniedException">The user is not an admin (as for every change of sources and views).</exception>
     public Task CreateSourceAsync(string name, string path, CancellationToken cancellationToken = default) =>
         _masterCalls.WriteAsync(master => master.CreateSourceAsync(name, path), cancellationToken);
 

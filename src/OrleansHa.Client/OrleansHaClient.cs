@@ -57,6 +57,7 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
     /// (<c>host:port[,host:port...]</c>) and, given credentials, logs in.
     /// </summary>
     /// <exception cref="AuthenticationFailedException">The user name or password (or the token) was refused.</exception>
+    /// <exception cref="LoginThrottledException">Too many failed logins for the user: try again after its <see cref="LoginThrottledException.RetryAfter"/>.</exception>
     /// <exception cref="TimeoutException">No ZooKeeper server, gateway or master record could be reached within <see cref="OrleansHaClientOptions.ConnectTimeout"/>.</exception>
     public static async Task<OrleansHaClient> ConnectAsync(string zooKeeperConnectionString, OrleansHaClientOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,8 @@ namespace OrleansHa.Clustering.ZooKeeper;
 ///   master/active                              ephemeral: the active master's record
 ///   master/candidates/&lt;node&gt;                 ephemeral: one per waiting standby
 ///   master/directory/&lt;epoch&gt;                 MasterGrain's grain-directory entry
-///   auth/token-key                             the key that signs login tokens
+///   auth/token-key                             the keys that sign login tokens (current and retired)
+///   auth/revoked/&lt;revocation&gt;               persistent: one per revoked token or user, named with its expiry
 /// </code>
 /// </remarks>
 public sealed record ClusterZnodes
@@ -48,8 +49,11 @@ public sealed record ClusterZnodes
     /// <summary>The cluster's secrets for logins.</summary>
     public string Auth => Root + "/auth";
 
-    /// <summary>The key that signs login tokens.</summary>
+    /// <summary>Persistent: the keys that sign login tokens, the current one and those retired but still checking tokens.</summary>
     public string TokenKey => Auth + "/token-key";
+
+    /// <summary>Persistent children, one per revoked token or user, each named with its expiry.</summary>
+    public string Revoked => Auth + "/revoked";
 
     /// <summary>The znodes of cluster <paramref name="clusterId"/> under <paramref name="rootPath"/>.</summary>
     /// <exception cref="ArgumentException">The cluster id cannot name a znode, or the root is not an absolute path.</exception>

@@ -33,8 +33,8 @@ internal static class NodeHost
         builder.Services.AddSingleton<OrleansHa.Grains.Health.NodeHealthProbe>();
         builder.Services.AddHostedService<Supervision.NodeHeartbeat>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSecurity();
+        builder.Services.AddRequestErrors();
         builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
         builder.Services.AddOperatorServices();
         builder.UseOrleans(silo =>
@@ -76,9 +76,11 @@ internal static class NodeHost
             });
             silo.AddDashboard();
             silo.AddIncomingGrainCallFilter<TokenCallFilter>();
+            silo.Services.AddPlacementDirector<SiloKeyedPlacementStrategy, SiloKeyedPlacementDirector>();
         });
 
         WebApplication app = builder.Build();
+        app.UseRequestErrors();
         app.UseRestAuthentication();
         app.MapOperatorEndpoints();
         app.MapNodeEndpoints();

@@ -7,5 +7,6 @@ namespace OrleansHa.Abstractions.Security;
 public interface ILoginGrain : IGrainWithIntegerKey
 {
     /// <exception cref="AuthenticationFailedException">The user is unknown or the password is wrong.</exception>
+    /// <exception cref="LoginThrottledException">Too many failed logins for this user: try again after its <see cref="LoginThrottledException.RetryAfter"/>.</exception>
     Task<string> LoginAsync(string userName, string password);
 }

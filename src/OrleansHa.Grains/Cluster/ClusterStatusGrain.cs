@@ -3,6 +3,7 @@ using Orleans.Concurrency;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
 using OrleansHa.Coordination;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Placement;
@@ -15,9 +16,31 @@ namespace OrleansHa.Grains.Cluster;
 /// client, its gateway) and never waits on another node.
 /// </summary>
 [StatelessWorker]
-internal sealed class ClusterStatusGrain(ClusterStatusReader reader) : Grain, IClusterStatusGrain
+internal sealed class ClusterStatusGrain(ClusterStatusReader reader, IGrainFactory grains) : Grain, IClusterStatusGrain
 {
+    private static readonly TimeSpan ExecutorAnswerBound = TimeSpan.FromSeconds(1);
+
     public Task<ClusterStatus> GetStatusAsync() => reader.ReadAsync(CancellationToken.None);
+
+    public async Task<IReadOnlyDictionary<string, int>> GetRunningQueriesAsync()
+    {
+        ClusterStatus status = await reader.ReadAsync(CancellationToken.None);
+        (string Silo, int? Running)[] counts = await Task.WhenAll(status.Nodes
+            .Where(n => n.Roles.Contains(SiloRoles.Executor))
+            .Select(async n =>
+            {
+                try
+                {
+                    return (n.SiloAddress, (int?)await grains.GetGrain<IExecutorGrain>(n.SiloAddress).GetRunningCountAsync().WaitAsync(ExecutorAnswerBound));
+                }
+                catch (Exception ex) when (ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+                {
+                    // A dying executor must not hold up the answer about the others.
+                    return (n.SiloAddress, (int?)null);
+                }
+            }));
+        return counts.Where(c => c.Running is not null).ToDictionary(c => c.Silo, c => c.Running!.Value, StringComparer.Ordinal);
+    }
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace OrleansHa.Grains.Master;
 /// </summary>
 [MasterPlacement]
 [GrainDirectory(GrainDirectoryName = MasterGrainDirectory.Name)]
-internal sealed class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
+internal sealed partial class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
 {
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -23,9 +23,9 @@ internal sealed class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
 
     public Task<MasterInfo> GetInfoAsync() => Task.FromResult(CurrentTenure().Info);
 
-    public Task CreateSpaceAsync(string name) => Write(store => store.CreateSpace(name));
+    public Task CreateSpaceAsync(string name) => AdminWrite("Creating a space", store => store.CreateSpace(name));
 
-    public Task DropSpaceAsync(string name) => Write(store => store.DropSpace(name));
+    public Task DropSpaceAsync(string name) => AdminWrite("Dropping a space", store => store.DropSpace(name));
 
     public Task<IReadOnlyList<string>> ListSpacesAsync() => Read(store => store.ListSpaces());
 
@@ -36,35 +36,21 @@ internal sealed class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
 
     public Task<IReadOnlyList<CatalogEntry>> ListEntriesAsync(string space) => Read(store => store.ListEntries(space));
 
-    public Task CreateSourceAsync(string name, string path) => Write(store => store.CreateSource(name, path));
+    public Task CreateSourceAsync(string name, string path) => AdminWrite("Creating a source", store => store.CreateSource(name, path));
 
-    public Task DropSourceAsync(string name) => Write(store => store.DropSource(name));
+    public Task DropSourceAsync(string name) => AdminWrite("Dropping a source", store => store.DropSource(name));
 
     public Task<IReadOnlyList<SourceInfo>> ListSourcesAsync() => Read(store => store.ListSources());
 
-    public Task<long> PutViewAsync(string name, string sql) => Write(store => store.PutView(name, sql));
+    public Task<long> PutViewAsync(string name, string sql) => AdminWrite("Creating or replacing a view", store => store.PutView(name, sql));
 
-    public Task DropViewAsync(string name) => Write(store => store.DropView(name));
+    public Task DropViewAsync(string name) => AdminWrite("Dropping a view", store => store.DropView(name));
 
     public Task<IReadOnlyList<ViewInfo>> ListViewsAsync() => Read(store => store.ListViews());
 
     public Task<long> GetCatalogVersionAsync() => Read(store => store.CatalogVersion());
 
     public Task<CatalogSnapshot> GetCatalogAsync() => Read(store => store.Catalog());
-
-    public Task<bool> PutUserAsync(string name, string passwordHash, bool replace) => Write(store => store.PutUser(name, passwordHash, replace));
-
-    public Task DropUserAsync(string name) => Write(store => store.DropUser(name));
-
-    public Task<string?> GetPasswordHashAsync(string name) => Read(store => store.GetPasswordHash(name));
-
-    public Task<IReadOnlyList<string>> ListUsersAsync() => Read(store => store.ListUsers());
-
-    public Task<JobInfo> RecordJobAsync(JobInfo job) => Write(store => store.RecordJob(job));
-
-    public Task<JobInfo?> GetJobAsync(Guid id) => Read(store => store.GetJob(id));
-
-    public Task<IReadOnlyList<JobInfo>> ListJobsAsync(int limit) => Read(store => store.ListJobs(limit));
 
     public Task<IReadOnlyList<TenureInfo>> ListTenuresAsync(int limit) => Read(store => store.ListTenures(limit));
 

@@ -9,7 +9,7 @@ internal sealed partial class MetadataStore
 {
     /// <summary>
     /// Records <paramref name="job"/>. A finished job is never changed again: a late "running" from a coordinator
-    /// cannot undo a "canceled".
+    /// cannot undo a "canceled". Its <see cref="JobInfo.Owner"/> is kept from the first record on.
     /// </summary>
     /// <returns>The job as recorded now.</returns>
     public JobInfo RecordJob(JobInfo job)
@@ -27,8 +27,8 @@ internal sealed partial class MetadataStore
                 _connection,
                 transaction,
                 """
-                INSERT INTO jobs(id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator, updated_epoch)
-                VALUES (@id, @sql, @state, @submitted, @started, @ended, @rows, @error, @coordinator, @epoch)
+                INSERT INTO jobs(id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator, updated_epoch, owner)
+                VALUES (@id, @sql, @state, @submitted, @started, @ended, @rows, @error, @coordinator, @epoch, @owner)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, started_at = COALESCE(excluded.started_at, jobs.started_at), ended_at = excluded.ended_at,
                     row_count = excluded.row_count, error = excluded.error, updated_epoch = excluded.updated_epoch;
                 """,
@@ -41,8 +41,9 @@ internal sealed partial class MetadataStore
                 ("@rows", job.RowCount),
                 ("@error", (object?)job.Error ?? DBNull.Value),
                 ("@coordinator", job.Coordinator),
-                ("@epoch", Epoch));
-            return job;
+                ("@epoch", Epoch),
+                ("@owner", (object?)job.Owner ?? DBNull.Value));
+            return current is null ? job : job with { Owner = current.Owner };
         });
     }
 
@@ -52,11 +53,13 @@ internal sealed partial class MetadataStore
     public IReadOnlyList<JobInfo> UnfinishedJobs() => Read(transaction => ReadJobs(
         transaction, "WHERE state IN (@submitted, @running) ORDER BY submitted_at", ("@submitted", nameof(JobState.Submitted)), ("@running", nameof(JobState.Running))));
 
-    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first.</summary>
-    public IReadOnlyList<JobInfo> ListJobs(int limit)
+    /// <summary>The <paramref name="limit"/> most recently submitted jobs, newest first; with <paramref name="owner"/>, only that user's.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit, string? owner = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        return Read(transaction => ReadJobs(transaction, "ORDER BY submitted_at DESC, id LIMIT @limit", ("@limit", limit)));
+        return Read(transaction => owner is null
+            ? ReadJobs(transaction, "ORDER BY submitted_at DESC, id LIMIT @limit", ("@limit", limit))
+            : ReadJobs(transaction, "WHERE owner = @owner ORDER BY submitted_at DESC, id LIMIT @limit", ("@owner", owner), ("@limit", limit)));
     }
 
     private JobInfo? ReadJob(SqliteTransaction transaction, Guid id) =>
@@ -67,7 +70,7 @@ internal sealed partial class MetadataStore
         using var command = Command(
             _connection,
             transaction,
-            "SELECT id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator FROM jobs " + condition + ";",
+            "SELECT id, sql, state, submitted_at, started_at, ended_at, row_count, error, coordinator, owner FROM jobs " + condition + ";",
             parameters);
         using var reader = command.ExecuteReader();
         static DateTimeOffset? When(SqliteDataReader r, int i) =>
@@ -85,7 +88,10 @@ internal sealed partial class MetadataStore
                 When(reader, 5),
                 reader.GetInt64(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetString(8)));
+                reader.GetString(8))
+            {
+                Owner = reader.IsDBNull(9) ? null : reader.GetString(9),
+            });
         }
 
         return jobs;

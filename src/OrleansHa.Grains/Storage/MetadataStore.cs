@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 5;
+    internal const int SchemaVersion = 6;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -155,6 +155,12 @@ internal sealed partial class MetadataStore : IDisposable
     {
         using var transaction = connection.BeginTransaction();
         var version = Convert.ToInt64(Scalar(connection, transaction, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException(
+                $"The metadata store in {directory} has schema version {version}, newer than this node understands ({SchemaVersion}); upgrade this node.");
+        }
+
         if (version == 0)
         {
             CreateSchema(connection, transaction);
@@ -179,10 +185,10 @@ internal sealed partial class MetadataStore : IDisposable
         {
             AddLastAlive(connection, transaction);
         }
-        else if (version > SchemaVersion)
+
+        if (version < 6)
         {
-            throw new InvalidOperationException(
-                $"The metadata store in {directory} has schema version {version}, newer than this node understands ({SchemaVersion}); upgrade this node.");
+            AddRolesAndJobOwners(connection, transaction);
         }
 
         var storeId = Scalar(connection, transaction, "SELECT id FROM store;") as string;
@@ -311,13 +317,38 @@ internal sealed partial class MetadataStore : IDisposable
     private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction)
     {
         // Idempotent like the CREATE ... IF NOT EXISTS of the other steps (SQLite has no ADD COLUMN IF NOT EXISTS).
-        if (Scalar(connection, transaction, "SELECT 1 FROM pragma_table_info('epochs') WHERE name = 'last_alive_at';") is null)
+        if (!HasColumn(connection, transaction, "epochs", "last_alive_at"))
         {
             Execute(connection, transaction, "ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;");
         }
 
         Execute(connection, transaction, "PRAGMA user_version = 5;");
     }
+
+    /// <summary>
+    /// Schema 6: the admin role of users, and the owner of jobs (a user sees only their own jobs). Users of an older
+    /// store become admins: before roles every user could do everything, including making the other users, so
+    /// nobody is given a right they did not have, and nobody is locked out of a cluster they manage. Jobs recorded
+    /// before have no owner and are seen by admins only.
+    /// </summary>
+    /// <remarks>Each column is added only if missing, as every step here creates only what is missing.</remarks>
+    private static void AddRolesAndJobOwners(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        if (!HasColumn(connection, transaction, "users", "admin"))
+        {
+            Execute(connection, transaction, "ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0; UPDATE users SET admin = 1;");
+        }
+
+        if (!HasColumn(connection, transaction, "jobs", "owner"))
+        {
+            Execute(connection, transaction, "ALTER TABLE jobs ADD COLUMN owner TEXT;");
+        }
+
+        Execute(connection, transaction, "CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs(owner, submitted_at); PRAGMA user_version = 6;");
+    }
+
+    private static bool HasColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column) =>
+        Scalar(connection, transaction, "SELECT 1 FROM pragma_table_info(@table) WHERE name = @column;", ("@table", table), ("@column", column)) is not null;
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>
         Convert.ToInt64(Scalar(connection, transaction, "SELECT COALESCE(MAX(epoch), 0) FROM epochs;"), CultureInfo.InvariantCulture);

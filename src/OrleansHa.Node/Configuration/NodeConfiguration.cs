@@ -81,6 +81,18 @@ internal sealed class NodeConfiguration
     /// <summary><c>auth.token.lifetime</c>: how long a login token is valid. Default 30 hours, as Dremio's.</summary>
     public required TimeSpan TokenLifetime { get; init; }
 
+    /// <summary><c>auth.token.revocation-timeout</c>: how long a logout waits for each other coordinator to confirm it. Default 2 s.</summary>
+    public required TimeSpan RevocationTimeout { get; init; }
+
+    /// <summary><c>auth.login.throttle.free-attempts</c>: failed logins for one user or from one address before the next must wait. Default 5.</summary>
+    public required int LoginFreeAttempts { get; init; }
+
+    /// <summary><c>auth.login.throttle.initial-delay</c>: the first wait; each further failure doubles it. Default 1 s.</summary>
+    public required TimeSpan LoginInitialDelay { get; init; }
+
+    /// <summary><c>auth.login.throttle.max-delay</c>: the longest wait, and how long a quiet user or address is remembered. Default 5 min.</summary>
+    public required TimeSpan LoginMaxDelay { get; init; }
+
     /// <summary>How the master keeps and claims its standing, and how long master calls ride out a failover.</summary>
     public required MasterSettings Master { get; init; }
 

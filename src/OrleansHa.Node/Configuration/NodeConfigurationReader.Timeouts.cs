@@ -30,7 +30,7 @@ internal sealed partial class NodeConfigurationReader
 
     private MembershipSettings ReadMembershipSettings() => new(
         ReadDuration(Keys.ProbeTimeout, TimeSpan.FromSeconds(1)),
-        ReadCount(Keys.MissedProbesLimit, 2),
+        ReadCount(Keys.MissedProbesLimit, 2, min: 1, max: 100),
         ReadDuration(Keys.TableRefreshTimeout, TimeSpan.FromSeconds(2)),
         ReadDuration(Keys.IAmAlivePublishTimeout, TimeSpan.FromSeconds(2)));
 
@@ -38,7 +38,7 @@ internal sealed partial class NodeConfigurationReader
     private TimeSpan? ReadOptionalDuration(string key) =>
         Value(key, report: false) is null ? null : ReadDuration(key, TimeSpan.Zero) is { Ticks: > 0 } read ? read : null;
 
-    private int ReadCount(string key, int fallback)
+    private int ReadCount(string key, int fallback, int min, int max)
     {
         ConfigValue? value = Value(key);
         if (value is null)
@@ -52,9 +52,9 @@ internal sealed partial class NodeConfigurationReader
             return fallback;
         }
 
-        if (count is < 1 or > 100)
+        if (count < min || count > max)
         {
-            Report(value.Origin, key, $"must be from 1 to 100, got {count.ToString(CultureInfo.InvariantCulture)}");
+            Report(value.Origin, key, $"must be from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {count.ToString(CultureInfo.InvariantCulture)}");
             return fallback;
         }
 

@@ -22,6 +22,10 @@ internal static class NodeConfigurationKeys
     public const string AdminUser = "auth.admin.user";
     public const string AdminPassword = "auth.admin.password";
     public const string TokenLifetime = "auth.token.lifetime";
+    public const string RevocationTimeout = "auth.token.revocation-timeout";
+    public const string LoginFreeAttempts = "auth.login.throttle.free-attempts";
+    public const string LoginInitialDelay = "auth.login.throttle.initial-delay";
+    public const string LoginMaxDelay = "auth.login.throttle.max-delay";
     public const string LockProofInterval = "services.coordinator.master.lock-proof.interval";
     public const string ClaimRetryMaxDelay = "services.coordinator.master.claim-retry.max-delay";
     public const string MasterCallsRetryFor = "services.coordinator.master-calls.retry-for";
@@ -72,6 +76,12 @@ internal static class NodeConfigurationSchema
         # The first user, created when it does not exist yet; set auth.admin.password (or ORLEANSHA__auth__admin__password).
         auth.admin.user = "admin"
         auth.token.lifetime = 30h
+        # How long a logout waits for every other coordinator to confirm; one that does not learns it from ZooKeeper.
+        auth.token.revocation-timeout = 2s
+        # Failed logins for one user or from one address before each further one waits: initial-delay, doubling up to max-delay.
+        auth.login.throttle.free-attempts = 5
+        auth.login.throttle.initial-delay = 1s
+        auth.login.throttle.max-delay = 5m
 
         # How the active master keeps proving its standing, and how a lock holder claims the epoch while ZooKeeper is away.
         services.coordinator.master.lock-proof.interval = 500ms
@@ -129,6 +139,10 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.AdminUser,
         NodeConfigurationKeys.AdminPassword,
         NodeConfigurationKeys.TokenLifetime,
+        NodeConfigurationKeys.RevocationTimeout,
+        NodeConfigurationKeys.LoginFreeAttempts,
+        NodeConfigurationKeys.LoginInitialDelay,
+        NodeConfigurationKeys.LoginMaxDelay,
         NodeConfigurationKeys.LockProofInterval,
         NodeConfigurationKeys.ClaimRetryMaxDelay,
         NodeConfigurationKeys.MasterCallsRetryFor,

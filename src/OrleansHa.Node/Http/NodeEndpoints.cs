@@ -1,8 +1,10 @@
 using OrleansHa.Coordination;
 using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Security;
 using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
 using OrleansHa.Node.Security;
+using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Http;
 
@@ -116,19 +118,24 @@ internal static class NodeEndpoints
     }
 
     /// <summary>
-    /// Users: passwords are hashed here, on the coordinator; the master stores only the hash. Any logged-in user may
-    /// manage users (there are no roles yet); the node's own calls to the user table are trusted (TokenCallFilter).
+    /// Users: passwords are hashed here, on the coordinator; the master stores only the hash, and checks roles: an
+    /// admin manages users, a user may read itself and change its own password.
     /// </summary>
     private static void MapUsers(WebApplication app)
     {
         RouteGroupBuilder users = app.MapGroup("/api/v3/user");
         users.MapGet("/", (MasterClient master, CancellationToken ct) =>
-            Answer(async () => (await master.ReadAsync(m => m.ListUsersAsync(), ct)).Select(name => new { name })));
+            Answer(async () => (await master.ReadAsync(m => m.ListUsersAsync(), ct)).Select(u => new { name = u.Name, admin = u.IsAdmin })));
+        users.MapGet("/{name}", async (string name, MasterClient master, CancellationToken ct) =>
+        {
+            IResult result = await Answer(async () => await master.ReadAsync(m => m.GetUserAsync(name), ct) is { } user ? new { name = user.Name, admin = user.IsAdmin } : null);
+            return result is IValueHttpResult { Value: null } ? HttpProblems.Problem(StatusCodes.Status404NotFound, $"No user '{name}'.") : result;
+        });
         users.MapPost("/", async (UserRequest request, MasterClient master, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
             {
-                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\" (and \"admin\": true for an admin).");
             }
 
             if (request.Name == TokenService.NodePrincipal)
@@ -137,28 +144,41 @@ internal static class NodeEndpoints
             }
 
             return await Answer(
-                async () => await master.WriteAsync(m => m.PutUserAsync(request.Name, Authenticator.Hash(request.Name, request.Password), replace: false), ct)
-                    ? new { name = request.Name }
+                async () => await master.WriteAsync(m => m.CreateUserAsync(request.Name, Authenticator.Hash(request.Name, request.Password), request.Admin ?? false), ct)
+                    ? new { name = request.Name, admin = request.Admin ?? false }
                     : throw new CatalogException(CatalogError.Conflict, $"User '{request.Name}' already exists."),
                 StatusCodes.Status201Created);
         });
-        users.MapPut("/{name}", async (string name, UserRequest request, MasterClient master, CancellationToken ct) =>
+        users.MapPut("/{name}", async (string name, UserRequest request, MasterClient master, TokenService tokens, CancellationToken ct) =>
         {
-            if (string.IsNullOrEmpty(request.Password))
+            if (string.IsNullOrEmpty(request.Password) && request.Admin is null)
             {
-                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\", an \"admin\" true or false, or both.");
             }
 
             return await Answer(async () =>
             {
-                await master.WriteAsync(m => m.PutUserAsync(name, Authenticator.Hash(name, request.Password), replace: true), ct);
+                // The role first: when it is refused, the password is left as it was too.
+                if (request.Admin is { } admin)
+                {
+                    await master.WriteAsync(m => m.SetAdminAsync(name, admin), ct);
+                }
+
+                if (!string.IsNullOrEmpty(request.Password))
+                {
+                    // The old password's tokens end with it, the caller's own too when it changed its own.
+                    await master.WriteAsync(m => m.SetPasswordAsync(name, Authenticator.Hash(name, request.Password)), ct);
+                    await tokens.RevokeUserAsync(name, ct);
+                }
+
                 return new { name };
             });
         });
-        users.MapDelete("/{name}", (string name, MasterClient master, CancellationToken ct) =>
+        users.MapDelete("/{name}", (string name, MasterClient master, TokenService tokens, CancellationToken ct) =>
             Answer(async () =>
             {
-                    await master.WriteAsync(m => m.DropUserAsync(name), ct);
+                await master.WriteAsync(m => m.DropUserAsync(name), ct);
+                await tokens.RevokeUserAsync(name, ct);
                 return new { name };
             }));
     }
@@ -174,6 +194,15 @@ internal static class NodeEndpoints
         catch (NoActiveMasterException ex)
         {
             return HttpProblems.NoMaster(ex.Message);
+        }
+        catch (PermissionDeniedException ex)
+        {
+            return HttpProblems.Problem(StatusCodes.Status403Forbidden, ex.Message);
+        }
+        catch (ZooKeeperException ex)
+        {
+            // Only after the master took the change: the user's earlier tokens could not be ended.
+            return HttpProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"Done, but the user's earlier tokens could not be revoked: ZooKeeper is unreachable ({ex.Message}); retry.");
         }
         catch (CatalogException ex)
         {
@@ -197,5 +226,5 @@ internal static class NodeEndpoints
 
     private sealed record ViewRequest(string? Sql);
 
-    private sealed record UserRequest(string? Name, string? Password);
+    private sealed record UserRequest(string? Name, string? Password, bool? Admin);
 }

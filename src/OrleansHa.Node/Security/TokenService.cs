@@ -3,110 +3,101 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using OrleansHa.Node.Configuration;
-using OrleansHa.ZooKeeper;
-using OrleansHa.ZooKeeper.Recipes;
 
 namespace OrleansHa.Node.Security;
 
 /// <summary>
-/// Issues and checks login tokens. A token names its user and expiry and is signed (HMAC-SHA256) with a key the whole
-/// cluster shares in ZooKeeper, so every coordinator accepts every token without asking the master: logins survive a
-/// master failover, and checking one costs a hash, not a call.
+/// Issues, checks and revokes login tokens. A token names its user, its own id, when it was issued and when it
+/// expires, and is signed (HMAC-SHA256) with a key the whole cluster shares in ZooKeeper (<see cref="TokenKeys"/>), so
+/// every coordinator accepts every token without asking the master: logins survive a master failover, and checking
+/// one costs a hash, not a call. A token logged out, or of a user dropped or given a new password, is refused on every
+/// coordinator (<see cref="TokenRevocations"/>).
 /// </summary>
 /// <remarks>
-/// The key is made once, by whichever coordinator first needs it, at <c>/orleans-ha/&lt;cluster&gt;/auth/token-key</c>.
+/// Format: <c>v2.&lt;key id&gt;.&lt;token id&gt;.&lt;user, base64url&gt;.&lt;issued, unix ms&gt;.&lt;expires, unix s&gt;.&lt;signature, base64url&gt;</c>.
 /// Anyone who can read the cluster's ZooKeeper can mint tokens; the ensemble must be as private as <c>paths.db</c>.
-/// Format: <c>v1.&lt;user, base64url&gt;.&lt;expiry, unix seconds&gt;.&lt;signature, base64url&gt;</c>.
 /// </remarks>
-internal sealed class TokenService(SharedZooKeeperClient zooKeeper, NodeConfiguration config, TimeProvider time) : IDisposable
+internal sealed class TokenService(TokenKeys keys, TokenRevocations revocations, NodeConfiguration config, TimeProvider time)
 {
-    private const string Version = "v1";
+    private const string Version = "v2";
+    private const int TokenIdBytes = 16;
 
     /// <summary>A user name reserved for the cluster's own nodes: no user may take it.</summary>
     public const string NodePrincipal = "orleans-ha-node";
 
-    private readonly SemaphoreSlim _keyGate = new(1, 1);
-    private byte[]? _key;
-
-    private string KeyPath => config.Znodes.TokenKey;
-
-    /// <summary>A token for <paramref name="user"/>, valid for <see cref="NodeConfiguration.TokenLifetime"/>.</summary>
+    /// <summary>A token for <paramref name="user"/>, signed with the current key, valid for <see cref="NodeConfiguration.TokenLifetime"/>.</summary>
+    /// <exception cref="OrleansHa.ZooKeeper.ZooKeeperException">ZooKeeper could not be reached to read the key.</exception>
     public async Task<IssuedToken> IssueAsync(string user, CancellationToken cancellationToken)
     {
-        byte[] key = await KeyAsync(cancellationToken);
-        DateTimeOffset expires = time.GetUtcNow() + config.TokenLifetime;
+        TokenKey key = (await keys.GetAsync(cancellationToken)).Current;
+        DateTimeOffset now = time.GetUtcNow();
+        var token = new ValidToken(user, Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenIdBytes)), now, now + config.TokenLifetime);
         string payload = string.Create(
-            CultureInfo.InvariantCulture, $"{Version}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(user))}.{expires.ToUnixTimeSeconds()}");
-        return new IssuedToken($"{payload}.{Sign(key, payload)}", user, expires);
+            CultureInfo.InvariantCulture,
+            $"{Version}.{key.Id}.{token.Id}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(user))}.{now.ToUnixTimeMilliseconds()}.{token.Expires.ToUnixTimeSeconds()}");
+        return new IssuedToken($"{payload}.{Sign(key.Key, payload)}", token);
     }
 
-    /// <summary>The user the token was issued to, or null with the reason it is not valid (malformed, forged, expired).</summary>
-    public async Task<(string? User, string? Problem)> ValidateAsync(string token, CancellationToken cancellationToken)
+    /// <summary>The token's user and id, or null with the reason it is not valid (malformed, forged, expired, revoked).</summary>
+    /// <exception cref="OrleansHa.ZooKeeper.ZooKeeperException">ZooKeeper could not be reached for this node's first check.</exception>
+    public async Task<(ValidToken? Token, string? Problem)> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         string[] parts = token.Split('.');
-        if (parts.Length != 4 || parts[0] != Version
-            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long expiresAt)
-            || expiresAt > DateTimeOffset.MaxValue.ToUnixTimeSeconds()
-            || !Base64Url.IsValid(parts[1]) || !Base64Url.IsValid(parts[3]))
+        if (parts is not [Version, var keyId, var id, var user, var issued, var expires, var signature]
+            || !int.TryParse(keyId, NumberStyles.None, CultureInfo.InvariantCulture, out int kid)
+            || id.Length is 0 or > 64 || !Base64Url.IsValid(id)
+            || !Base64Url.IsValid(user) || !Base64Url.IsValid(signature)
+            || !TryReadTime(issued, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds(), DateTimeOffset.FromUnixTimeMilliseconds, out DateTimeOffset issuedAt)
+            || !TryReadTime(expires, DateTimeOffset.MaxValue.ToUnixTimeSeconds(), DateTimeOffset.FromUnixTimeSeconds, out DateTimeOffset expiresAt))
         {
             return (null, "the token is malformed");
         }
 
-        byte[] key = await KeyAsync(cancellationToken);
-        byte[] expected = Base64Url.DecodeFromChars(Sign(key, string.Join('.', parts[..3])));
-        if (!CryptographicOperations.FixedTimeEquals(expected, Base64Url.DecodeFromChars(parts[3])))
+        TokenKey? key = await keys.FindAsync(kid, cancellationToken);
+        if (key is null
+            || !CryptographicOperations.FixedTimeEquals(Base64Url.DecodeFromChars(Sign(key.Key, string.Join('.', parts[..6]))), Base64Url.DecodeFromChars(signature))
+            || expiresAt > key.LatestExpiry(config.TokenLifetime))
         {
             return (null, "the token was not issued by this cluster");
         }
 
-        if (DateTimeOffset.FromUnixTimeSeconds(expiresAt) <= time.GetUtcNow())
+        if (expiresAt <= time.GetUtcNow())
         {
             return (null, "the token has expired; log in again");
         }
 
-        return (Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])), null);
+        var valid = new ValidToken(Encoding.UTF8.GetString(Base64Url.DecodeFromChars(user)), id, issuedAt, expiresAt);
+        return await revocations.IsRevokedAsync(valid.Id, valid.User, valid.IssuedAt, cancellationToken)
+            ? (null, "the token has been revoked (logged out, or its user dropped or given a new password); log in again")
+            : (valid, null);
     }
 
-    public void Dispose() => _keyGate.Dispose();
+    /// <summary>Logs <paramref name="token"/> out on every coordinator.</summary>
+    public Task RevokeAsync(ValidToken token, CancellationToken cancellationToken) =>
+        revocations.RevokeAsync(Revocation.OfToken(token.Id, token.Expires), cancellationToken);
+
+    /// <summary>Ends every token of <paramref name="user"/> issued so far, on every coordinator.</summary>
+    public Task RevokeUserAsync(string user, CancellationToken cancellationToken) =>
+        revocations.RevokeAsync(Revocation.OfUser(user, time.GetUtcNow(), config.TokenLifetime), cancellationToken);
 
     private static string Sign(byte[] key, string payload) =>
         Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(payload)));
 
-    /// <summary>The cluster's signing key: read from ZooKeeper, or made there by the first coordinator that needs it.</summary>
-    private async Task<byte[]> KeyAsync(CancellationToken cancellationToken)
+    private static bool TryReadTime(string text, long max, Func<long, DateTimeOffset> read, out DateTimeOffset time)
     {
-        if (Volatile.Read(ref _key) is { } known)
-        {
-            return known;
-        }
-
-        await _keyGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_key is null)
-            {
-                ZooKeeperClient zk = await zooKeeper.GetAsync(cancellationToken);
-                await zk.EnsurePathAsync(KeyPath[..KeyPath.LastIndexOf('/')], cancellationToken);
-
-                // Whoever creates it first wins; everyone then reads the winner's key.
-                await zk.CreateIfMissingAsync(KeyPath, RandomNumberGenerator.GetBytes(32), cancellationToken);
-                NodeData stored = await zk.GetDataAsync(KeyPath, cancellationToken: cancellationToken);
-                if (stored.Data.Length < 32)
-                {
-                    throw new InvalidOperationException($"The token key at {KeyPath} holds {stored.Data.Length} bytes; at least 32 are needed.");
-                }
-
-                Volatile.Write(ref _key, stored.Data);
-            }
-
-            return _key!;
-        }
-        finally
-        {
-            _keyGate.Release();
-        }
+        bool ok = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value <= max;
+        time = ok ? read(value) : default;
+        return ok;
     }
 }
 
-/// <summary>A token, whom it is for, and when it expires.</summary>
-internal sealed record IssuedToken(string Token, string User, DateTimeOffset Expires);
+/// <summary>A token that checked out: whom it is for, its id, when it was issued and when it expires.</summary>
+internal sealed record ValidToken(string User, string Id, DateTimeOffset IssuedAt, DateTimeOffset Expires);
+
+/// <summary>A token as issued, and what it says.</summary>
+internal sealed record IssuedToken(string Token, ValidToken Claims)
+{
+    public string User => Claims.User;
+
+    public DateTimeOffset Expires => Claims.Expires;
+}

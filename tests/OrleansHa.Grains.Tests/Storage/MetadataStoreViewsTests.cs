@@ -101,22 +101,6 @@ public sealed class MetadataStoreViewsTests : IDisposable
     }
 
     [Fact]
-    public void Users_keep_only_hashes_are_created_once_and_replaced_only_when_asked()
-    {
-        using MetadataStore store = MetadataStore.Open(_dir.Path, 1, "node-1", null);
-        Assert.True(store.PutUser("ada", "hash-1", replace: false));
-        Assert.False(store.PutUser("ada", "hash-2", replace: false));
-        Assert.Equal("hash-1", store.GetPasswordHash("ada"));
-        Assert.False(store.PutUser("ada", "hash-3", replace: true));
-        Assert.Equal("hash-3", store.GetPasswordHash("ada"));
-        Assert.Null(store.GetPasswordHash("bob"));
-        Assert.Equal(["ada"], store.ListUsers());
-        store.DropUser("ada");
-        Assert.Throws<CatalogNotFoundException>(() => store.DropUser("ada"));
-        Assert.Empty(store.ListUsers());
-    }
-
-    [Fact]
     public void A_store_of_schema_3_gains_views_users_and_the_catalog_version_on_open()
     {
         using (MetadataStore store = MetadataStore.Open(_dir.Path, 1, "node-1", null))
