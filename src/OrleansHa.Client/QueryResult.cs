@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
+using OrleansHa.Sql;
 using OrleansHa.Clustering.ZooKeeper;
 
 namespace OrleansHa.Client;

@@ -47,6 +47,7 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton(_ => new OrleansHa.Engine.SandboxPool());
         builder.Services.AddSingleton<MasterElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
         builder.Services.TryAddSingleton(TimeProvider.System);
