@@ -1,6 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
+using OrleansHa.Sql;
 
 namespace OrleansHa.Engine;
 
@@ -80,9 +81,13 @@ internal sealed class SandboxedConnection : IDisposable
     /// a query. DuckDB binds a view when it is created, so a view over another view must come after it: views that fail
     /// are tried again after the others, until a round makes no progress; then the first failure is the error (a view
     /// over a missing name, or invalid SQL). The views are created after the lock, so they read only what a query could.
+    /// A view kept from an earlier query that <paramref name="sql"/> could reach (by its own names or through the views
+    /// it uses) but that is not in <paramref name="views"/> any more is dropped first: the query sees what a fresh
+    /// database would show it.
     /// </summary>
-    public void EnsureViews(IReadOnlyDictionary<string, string> views)
+    public void EnsureViews(IReadOnlyDictionary<string, string> views, string sql)
     {
+        DropStaleViews(views, sql);
         var pending = views.Where(view => !_views.TryGetValue(view.Key, out var known) || known != view.Value).ToList();
         while (pending.Count > 0)
         {
@@ -94,7 +99,7 @@ internal sealed class SandboxedConnection : IDisposable
                 {
                     SqlGuard.EnsureNoForbiddenCall(select);
                     StatementCheck.PrepareSingleRead(Native, select).Dispose();
-                    Execute(_connection, $"CREATE OR REPLACE VIEW \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" AS {select}");
+                    Execute(_connection, $"CREATE OR REPLACE VIEW {Quote(name)} AS {select}");
                     _views[name] = select;
                 }
                 catch (Exception ex) when (ex is DuckDBException or EngineException { Kind: EngineFailureKind.Sql })
@@ -117,6 +122,26 @@ internal sealed class SandboxedConnection : IDisposable
             }
 
             pending = failed;
+        }
+    }
+
+    private void DropStaleViews(IReadOnlyDictionary<string, string> views, string sql)
+    {
+        if (_views.Count == 0)
+        {
+            return;
+        }
+
+        var reachable = new HashSet<string>(SqlText.NamesIn(sql), StringComparer.OrdinalIgnoreCase);
+        foreach (var select in views.Values)
+        {
+            reachable.UnionWith(SqlText.NamesIn(select));
+        }
+
+        foreach (var stale in _views.Keys.Where(name => !views.ContainsKey(name) && reachable.Contains(name)).ToList())
+        {
+            Execute(_connection, $"DROP VIEW IF EXISTS {Quote(stale)}");
+            _views.Remove(stale);
         }
     }
 
@@ -150,6 +175,8 @@ internal sealed class SandboxedConnection : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

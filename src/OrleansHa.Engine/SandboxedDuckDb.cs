@@ -142,7 +142,7 @@ public sealed class SandboxedDuckDb
             }
 
             ThrowIfStopped();
-            connection.EnsureViews(_sandbox.Views);
+            connection.EnsureViews(_sandbox.Views, _sql);
             ThrowIfStopped();
             using var prepared = StatementCheck.PrepareSingleRead(connection.Native, _sql);
             ThrowIfStopped();

@@ -108,9 +108,9 @@ public sealed class QueryFiles : IDisposable
         return rows;
     }
 
-    internal static async Task<EngineException> FailsAsync(string sql, QuerySandbox sandbox, EngineFailureKind kind, CancellationToken ct = default)
+    internal static async Task<EngineException> FailsAsync(string sql, QuerySandbox sandbox, EngineFailureKind kind, SandboxPool? pool = null, CancellationToken ct = default)
     {
-        var failure = await Assert.ThrowsAsync<EngineException>(() => RunAsync(sql, sandbox, ct: ct));
+        var failure = await Assert.ThrowsAsync<EngineException>(() => RunAsync(sql, sandbox, pool, ct));
         Assert.True(kind == failure.Kind, $"expected {kind}, got {failure.Kind}: {failure.Message}");
         return failure;
     }

@@ -141,7 +141,7 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
-        await QueryFiles.FailsAsync("SELECT 1", files.Sandbox(), EngineFailureKind.Canceled, cts.Token);
+        await QueryFiles.FailsAsync("SELECT 1", files.Sandbox(), EngineFailureKind.Canceled, ct: cts.Token);
     }
 
     [Fact]
