@@ -22,6 +22,9 @@ public sealed record ResultBatch(
         return ArrowConversion.ToResultBatch(batch);
     }
 
+    /// <summary>The <see cref="ResultType"/> of an Arrow column of <paramref name="type"/>.</summary>
+    public static ResultType ResultTypeOf(Apache.Arrow.Types.IArrowType type) => ArrowConversion.ResultTypeOf(type);
+
     /// <summary>The value in <paramref name="row"/> of column <paramref name="column"/>, or null for NULL.</summary>
     public object? GetValue(int row, int column)
     {

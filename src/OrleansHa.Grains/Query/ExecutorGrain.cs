@@ -23,7 +23,7 @@ internal sealed class ExecutorGrain(SandboxPool pool) : Grain, IExecutorGrain
 
     public Task<int> GetRunningCountAsync() => Task.FromResult(Volatile.Read(ref _running));
 
-    public async IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ArrowBatch> ExecuteAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var sandbox = new QuerySandbox
@@ -38,7 +38,7 @@ internal sealed class ExecutorGrain(SandboxPool pool) : Grain, IExecutorGrain
             while (await EngineCalls.MoveNextAsync(batches))
             {
                 using RecordBatch batch = batches.Current;
-                yield return ResultBatch.FromArrow(batch);
+                yield return ArrowBatch.Encode(batch);
             }
         }
         finally

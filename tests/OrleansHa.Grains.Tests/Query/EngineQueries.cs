@@ -11,23 +11,24 @@ internal static class EngineQueries
 {
     public static QuerySandbox Sandbox(params string[] allowedDirectories) => new() { AllowedDirectories = allowedDirectories, Threads = 2 };
 
-    /// <summary>The result as rows and vectors, as the executor grain hands it out; engine failures as <see cref="QueryFailedException"/>s.</summary>
-    public static async IAsyncEnumerable<ResultBatch> RunAsync(string sql, QuerySandbox? sandbox = null, [EnumeratorCancellation] CancellationToken ct = default)
+    /// <summary>The result as Arrow batches, as the executor grain hands it out; engine failures as <see cref="QueryFailedException"/>s.</summary>
+    public static async IAsyncEnumerable<ArrowBatch> RunAsync(string sql, QuerySandbox? sandbox = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using IAsyncEnumerator<RecordBatch> batches = SandboxedDuckDb.ExecuteAsync(sql, sandbox ?? Sandbox(), ct: ct).GetAsyncEnumerator(ct);
         while (await EngineCalls.MoveNextAsync(batches))
         {
             using RecordBatch batch = batches.Current;
-            yield return ResultBatch.FromArrow(batch);
+            yield return ArrowBatch.Encode(batch);
         }
     }
 
+    /// <summary>The result as rows and vectors, each batch through the wire's encoding.</summary>
     public static async Task<List<ResultBatch>> ListAsync(string sql, QuerySandbox? sandbox = null)
     {
         var batches = new List<ResultBatch>();
-        await foreach (ResultBatch batch in RunAsync(sql, sandbox))
+        await foreach (ArrowBatch batch in RunAsync(sql, sandbox))
         {
-            batches.Add(batch);
+            batches.Add(batch.ToResultBatch());
         }
 
         return batches;
