@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
 using OrleansHa.Clustering.ZooKeeper;
+using OrleansHa.Coordination;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Client;
@@ -73,7 +74,7 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
             await host.StartAsync(timeout.Token);
             masters = new ActiveMasterFollower(
                 host.Services.GetRequiredService<SharedZooKeeperClient>(),
-                MasterPaths.For(options.ClusterId, options.RootPath),
+                ClusterZnodes.For(options.ClusterId, options.RootPath),
                 loggers.CreateLogger<OrleansHaClient>());
             await masters.StartAsync(timeout.Token);
             if (options.UserName is not null)

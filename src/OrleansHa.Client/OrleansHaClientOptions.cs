@@ -10,7 +10,7 @@ public sealed class OrleansHaClientOptions
     public string ClusterId { get; set; } = "orleans-ha";
 
     /// <summary>The znode under which clusters keep their data, as <c>&lt;RootPath&gt;/&lt;ClusterId&gt;</c>. Default "/orleans-ha".</summary>
-    public string RootPath { get; set; } = Abstractions.MasterPaths.DefaultRootPath;
+    public string RootPath { get; set; } = Clustering.ZooKeeper.ClusterZnodes.DefaultRootPath;
 
     /// <summary>The user to log in as at connect; with <see cref="Password"/>. Null: no login (unless <see cref="Token"/> is set).</summary>
     public string? UserName { get; set; }

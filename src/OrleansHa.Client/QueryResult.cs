@@ -6,6 +6,7 @@ using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Sql;
 using OrleansHa.Clustering.ZooKeeper;
+using OrleansHa.Coordination;
 
 namespace OrleansHa.Client;
 

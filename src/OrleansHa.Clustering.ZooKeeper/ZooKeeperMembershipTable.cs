@@ -45,8 +45,9 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
         _logger = logger;
         _rootPath = options.Value.RootPath;
         ClusterId = clusterOptions.Value.ClusterId;
-        ClusterPath = ZooKeeperPath.Combine(_rootPath, ClusterId);
-        MembershipPath = ZooKeeperPath.Combine(ClusterPath, "membership");
+        ClusterZnodes znodes = ClusterZnodes.For(ClusterId, _rootPath);
+        ClusterPath = znodes.Root;
+        MembershipPath = znodes.Membership;
     }
 
     public string ClusterId { get; }
@@ -67,7 +68,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable
     public async Task DeleteMembershipTableEntries(string clusterId)
     {
         ZooKeeperClient zk = await _zooKeeper.GetAsync();
-        await zk.DeleteRecursiveAsync(ZooKeeperPath.Combine(_rootPath, clusterId));
+        await zk.DeleteRecursiveAsync(ClusterZnodes.For(clusterId, _rootPath).Root);
     }
 
     public async Task<MembershipTableData> ReadAll()

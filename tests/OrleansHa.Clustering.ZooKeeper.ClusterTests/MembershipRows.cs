@@ -8,7 +8,7 @@ internal static class MembershipRows
 {
     public static async Task<Dictionary<string, SiloStatus>> ReadAsync(ZooKeeperClient zk, string clusterId)
     {
-        string membership = $"{ZooKeeperClusteringOptions.DefaultRootPath}/{clusterId}/membership";
+        string membership = ClusterZnodes.For(clusterId).Membership;
         var rows = new Dictionary<string, SiloStatus>(StringComparer.Ordinal);
         foreach (string name in (await zk.GetChildrenAsync(membership)).Children)
         {

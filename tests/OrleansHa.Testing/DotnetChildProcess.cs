@@ -59,7 +59,7 @@ public abstract class DotnetChildProcess : IAsyncDisposable
     public string Output => string.Join('\n', Lines.TakeLast(60));
 
     /// <summary>SIGKILL, and waits until the process is gone.</summary>
-    public async Task KillAsync()
+    public virtual async Task KillAsync()
     {
         if (!_process.HasExited)
         {

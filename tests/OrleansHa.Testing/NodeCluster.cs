@@ -10,6 +10,18 @@ namespace OrleansHa.Testing;
 /// </summary>
 public sealed class NodeCluster : IAsyncDisposable
 {
+    /// <summary>The ZooKeeper session timeout every node of these clusters asks for.</summary>
+    public static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// How soon a failover must have a new master serving, for liveness assertions: the promised bound for any fault
+    /// (session timeout + 1 s) with a second's allowance for a loaded test machine. Speed is the benchmarks' business.
+    /// </summary>
+    public static readonly TimeSpan TakeoverBound = SessionTimeout + TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a node process may take to start and join (a .NET start, Orleans' join, the first election).</summary>
+    public static readonly TimeSpan StartBound = TimeSpan.FromSeconds(60);
+
     private static readonly HttpClient Http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(20));
     private readonly string _zooKeeper;
     private readonly List<NodeProcess> _all = [];
@@ -40,7 +52,7 @@ public sealed class NodeCluster : IAsyncDisposable
             $"cluster.id={ClusterId}",
             $"paths.db={SharedDb}",
             $"paths.dist={Path.Combine(Root, "shared-dist")}",
-            "zk.client.session.timeout=4000",
+            string.Create(CultureInfo.InvariantCulture, $"zk.client.session.timeout={SessionTimeout.TotalMilliseconds:0}"),
             $"services.coordinator.master.enabled={(master ? "true" : "false")}",
             .. settings,
         ]);
@@ -75,8 +87,12 @@ public sealed class NodeCluster : IAsyncDisposable
             [.. json.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()!)]);
     }
 
-    /// <summary>Waits until <paramref name="via"/> reports an active master other than <paramref name="not"/>.</summary>
-    public static async Task<ClusterView> WaitForMasterAsync(NodeProcess via, string? not = null, long afterEpoch = 0)
+    /// <summary>
+    /// Waits until <paramref name="via"/> reports an active master other than <paramref name="not"/> and after
+    /// <paramref name="afterEpoch"/>, for at most <paramref name="within"/> (default <see cref="StartBound"/>; give
+    /// <see cref="TakeoverBound"/> after a fault).
+    /// </summary>
+    public static async Task<ClusterView> WaitForMasterAsync(NodeProcess via, string? not = null, long afterEpoch = 0, TimeSpan? within = null)
     {
         ClusterView? view = null;
         await Poll.UntilAsync(
@@ -91,7 +107,7 @@ public sealed class NodeCluster : IAsyncDisposable
                 view = await ViewAsync(via);
                 return view.Master is not null && view.Master != not && view.Epoch > afterEpoch;
             },
-            TimeSpan.FromSeconds(60),
+            within ?? StartBound,
             $"{via.Name} to report an active master{(not is null ? string.Empty : " other than " + not)}");
         return view!;
     }
@@ -133,6 +149,27 @@ public sealed class NodeCluster : IAsyncDisposable
         await EnsureAsync(response, $"put {space}/{key}");
         using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return json.RootElement.GetProperty("version").GetInt64();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="key"/> through <paramref name="via"/> again and again until one write is acknowledged;
+    /// returns when, or throws after <paramref name="within"/>. For measuring how soon a new master serves writes.
+    /// </summary>
+    public static async Task<DateTimeOffset> PutUntilAcknowledgedAsync(NodeProcess via, string space, string key, string value, TimeSpan within)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                await PutAsync(via, space, key, value);
+                return DateTimeOffset.UtcNow;
+            }
+            catch (Exception ex) when ((ex is HttpRequestException or TaskCanceledException) && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+        }
     }
 
     public static async Task<string?> GetAsync(NodeProcess via, string space, string key)

@@ -1,24 +1,55 @@
 using System.Globalization;
 using System.Net.Http;
+using System.Text.RegularExpressions;
 
 namespace OrleansHa.Testing;
 
 /// <summary>
 /// A real OrleansHa node (the <c>orleans-ha-node</c> executable) on fresh loopback ports, configured with
-/// <c>--set</c> switches, with its output kept for assertions (tenure lines, error messages).
+/// <c>--set</c> switches, with its output kept for assertions (tenure lines, error messages). The process started is
+/// the node's supervisor; the silo runs as its child (<see cref="SiloPid"/>), so a test can crash or hang the silo
+/// alone (<see cref="KillSiloAsync"/>, <see cref="PauseSilo"/>) or the whole node, as a crashed or frozen host.
 /// </summary>
-public sealed class NodeProcess : DotnetChildProcess
+public sealed partial class NodeProcess : DotnetChildProcess
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Lock _silos = new();
+    private readonly List<int> _siloPids = [];
+    private readonly bool _supervised;
 
-    private NodeProcess(string name, int webPort, IEnumerable<string> arguments)
+    private NodeProcess(string name, int webPort, bool supervised, IEnumerable<string> arguments)
         : base("orleans-ha-node.dll", arguments)
     {
         Name = name;
+        _supervised = supervised;
         WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{webPort}");
     }
 
     public string Name { get; }
+
+    /// <summary>The silo process the supervisor runs now (the node's own pid when it runs unsupervised), or null before it started.</summary>
+    public int? SiloPid
+    {
+        get
+        {
+            lock (_silos)
+            {
+                return !_supervised ? ProcessId : _siloPids.Count > 0 ? _siloPids[^1] : null;
+            }
+        }
+    }
+
+    /// <summary>How many times the supervisor has started the silo.</summary>
+    public int SiloStarts
+    {
+        get
+        {
+            lock (_silos)
+            {
+                return _siloPids.Count;
+            }
+        }
+    }
 
     public string WebUrl { get; }
 
@@ -40,7 +71,8 @@ public sealed class NodeProcess : DotnetChildProcess
             $"auth.admin.user={TestCredentials.User}",
             $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
-        return new NodeProcess(name, ports[0], all.SelectMany(setting => new[] { "--set", setting }));
+        bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
+        return new NodeProcess(name, ports[0], supervised, all.SelectMany(setting => new[] { "--set", setting }));
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>
@@ -58,6 +90,76 @@ public sealed class NodeProcess : DotnetChildProcess
             timeout ?? TimeSpan.FromSeconds(60),
             $"node {Name} to serve HTTP");
 
+    /// <summary>SIGKILLs the silo alone (a crash): its supervisor starts it again.</summary>
+    public async Task KillSiloAsync()
+    {
+        int pid = SiloPid ?? throw new InvalidOperationException($"Node {Name} has no silo yet.");
+        NativeMethods.SendSignal(pid, NativeMethods.SigKill);
+        await Poll.UntilAsync(() => !IsAlive(pid), TimeSpan.FromSeconds(10), $"the silo {pid} of {Name} to die");
+    }
+
+    /// <summary>SIGSTOPs the silo alone (a hung silo: GC pause, deadlock, disk stall), leaving its supervisor running.</summary>
+    public void PauseSilo() => NativeMethods.SendSignal(SiloPid ?? throw new InvalidOperationException($"Node {Name} has no silo yet."), NativeMethods.SigStop);
+
+    /// <summary>SIGCONTs the silo after <see cref="PauseSilo"/>.</summary>
+    public void ResumeSilo() => NativeMethods.SendSignal(SiloPid ?? throw new InvalidOperationException($"Node {Name} has no silo yet."), NativeMethods.SigCont);
+
+    /// <summary>Waits until the supervisor has started the silo more than <paramref name="starts"/> times.</summary>
+    public Task WaitForSiloRestartAsync(int starts, TimeSpan timeout) =>
+        Poll.UntilAsync(() => SiloStarts > starts, timeout, $"the supervisor of {Name} to start its silo again");
+
+    /// <summary>SIGKILLs the silo and its supervisor together, as a crashed host.</summary>
+    /// <remarks>
+    /// The supervisor is stopped first so it cannot start the silo again, and the silo is killed before the supervisor:
+    /// a silo that outlives its supervisor shuts down gracefully, which is not a crash.
+    /// </remarks>
+    public override async Task KillAsync()
+    {
+        if (SiloPid is not { } silo || silo == ProcessId || !IsAlive(silo))
+        {
+            await base.KillAsync();
+            return;
+        }
+
+        base.Pause();
+        NativeMethods.SendSignal(silo, NativeMethods.SigKill);
+        await base.KillAsync();
+        await Poll.UntilAsync(() => !IsAlive(silo), TimeSpan.FromSeconds(10), $"the silo {silo} of {Name} to die");
+    }
+
+    /// <summary>SIGSTOPs the supervisor and the silo, as a frozen host.</summary>
+    public new void Pause()
+    {
+        base.Pause();
+        if (SiloPid is { } pid && pid != ProcessId)
+        {
+            NativeMethods.SendSignal(pid, NativeMethods.SigStop);
+        }
+    }
+
+    /// <summary>SIGCONTs the silo and the supervisor.</summary>
+    public new void Resume()
+    {
+        if (SiloPid is { } pid && pid != ProcessId)
+        {
+            NativeMethods.SendSignal(pid, NativeMethods.SigCont);
+        }
+
+        base.Resume();
+    }
+
+    protected override void OnOutputLine(string line)
+    {
+        Match started = SiloStarted().Match(line);
+        if (started.Success)
+        {
+            lock (_silos)
+            {
+                _siloPids.Add(int.Parse(started.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
     /// <summary>The HTTP status of <c>GET /apiv2/server_status</c>, or null when nothing answers.</summary>
     public async Task<int?> ServerStatusAsync()
     {
@@ -71,4 +173,11 @@ public sealed class NodeProcess : DotnetChildProcess
             return null;
         }
     }
+
+    private static bool IsAlive(int pid) =>
+        File.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat")
+        && !File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat").Split(' ')[2].StartsWith('Z');
+
+    [GeneratedRegex(@"SUPERVISOR started silo pid=(\d+)")]
+    private static partial Regex SiloStarted();
 }

@@ -83,6 +83,31 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The running member that holds the connection of session <paramref name="sessionId"/> (from each member's
+    /// <c>cons</c>), or null when none does right now.
+    /// </summary>
+    public async Task<ZooKeeperServerProcess?> ServerOfSessionAsync(long sessionId, CancellationToken cancellationToken = default)
+    {
+        string sid = "sid=0x" + sessionId.ToString("x", CultureInfo.InvariantCulture);
+        foreach (ZooKeeperServerProcess server in Servers.Where(s => s.IsRunning && !s.IsPaused))
+        {
+            try
+            {
+                string connections = await server.SendFourLetterWordAsync("cons", ProbeTimeout, cancellationToken);
+                if (connections.Contains(sid + ",", StringComparison.Ordinal) || connections.Contains(sid + ")", StringComparison.Ordinal))
+                {
+                    return server;
+                }
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or TimeoutException)
+            {
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The member whose client port is <paramref name="port"/> (e.g. a client's connected endpoint), or null.</summary>
     public ZooKeeperServerProcess? ServerWithClientPort(int port) => Servers.FirstOrDefault(s => s.ClientPort == port);
 

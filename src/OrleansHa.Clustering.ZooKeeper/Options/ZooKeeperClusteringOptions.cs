@@ -6,16 +6,13 @@ namespace OrleansHa.Clustering.ZooKeeper;
 /// <summary>Where and how the membership table lives in ZooKeeper.</summary>
 public sealed class ZooKeeperClusteringOptions
 {
-    /// <summary>The default for <see cref="RootPath"/>.</summary>
-    public const string DefaultRootPath = "/orleans-ha";
-
     /// <summary>
     /// The ensemble, <c>host:port[,host:port...][/chroot]</c>. Required. Silos and clients name the quorum, never a node.
     /// </summary>
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>The znode under which each cluster keeps its data, as <c>&lt;RootPath&gt;/&lt;ClusterId&gt;/membership</c> (default "/orleans-ha").</summary>
-    public string RootPath { get; set; } = DefaultRootPath;
+    public string RootPath { get; set; } = ClusterZnodes.DefaultRootPath;
 
     /// <summary>The ZooKeeper session timeout to ask for (default 10 s; the server clamps it).</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -3,6 +3,7 @@ using Orleans.Concurrency;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Abstractions;
+using OrleansHa.Coordination;
 using OrleansHa.Grains.Election;
 using OrleansHa.Grains.Placement;
 using OrleansHa.ZooKeeper;
@@ -27,11 +28,11 @@ internal sealed class ClusterStatusGrain(ClusterStatusReader reader) : Grain, IC
 public sealed class ClusterStatusReader(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
-    ActiveMasterWatcher masters,
+    ActiveMasterFollower masters,
     SharedZooKeeperClient zooKeeper,
     IOptions<ElectionOptions> options)
 {
-    private readonly MasterPaths _paths = new(options.Value.ClusterRoot);
+    private readonly string _candidates = options.Value.Znodes.MasterCandidates;
 
     public async Task<ClusterStatus> ReadAsync(CancellationToken cancellationToken)
     {
@@ -55,7 +56,7 @@ public sealed class ClusterStatusReader(
         try
         {
             ZooKeeperClient zk = await zooKeeper.GetAsync(cancellationToken);
-            standbys = [.. (await zk.GetChildrenAsync(_paths.Candidates, cancellationToken: cancellationToken)).Children.Order(StringComparer.Ordinal)];
+            standbys = [.. (await zk.GetChildrenAsync(_candidates, cancellationToken: cancellationToken)).Children.Order(StringComparer.Ordinal)];
         }
         catch (NoNodeException)
         {

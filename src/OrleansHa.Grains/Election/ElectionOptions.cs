@@ -1,10 +1,12 @@
+using OrleansHa.Clustering.ZooKeeper;
+
 namespace OrleansHa.Grains.Election;
 
 /// <summary>What this node brings to the election. Filled by the node from its configuration.</summary>
 public sealed class ElectionOptions
 {
-    /// <summary>The cluster's root znode, e.g. <c>/orleans-ha/&lt;cluster id&gt;</c>.</summary>
-    public string ClusterRoot { get; set; } = "/orleans-ha/orleans-ha";
+    /// <summary>The cluster's znodes.</summary>
+    public ClusterZnodes Znodes { get; set; } = ClusterZnodes.For("orleans-ha");
 
     /// <summary>Whether this node may become master (<c>services.coordinator.master.enabled</c>).</summary>
     public bool MasterEligible { get; set; }
@@ -17,6 +19,13 @@ public sealed class ElectionOptions
     /// <summary>Where this node's REST API answers, published with the master record.</summary>
     public string WebUrl { get; set; } = string.Empty;
 
-    /// <summary>How often the master proves it still holds the lock on the shared drive (default 500 ms).</summary>
+    /// <summary>How often the active master proves its standing: lock, session and record (default 500 ms).</summary>
     public TimeSpan LockProofInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The longest wait between two attempts to claim the epoch while holding the lock and ZooKeeper cannot be
+    /// reached (the first wait is 50 ms, doubling up to this; default 1 s). A claim is retried for as long as the node
+    /// runs: the lock holder is the only node that can become master, so it must not give up.
+    /// </summary>
+    public TimeSpan ClaimRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -8,7 +8,7 @@ namespace OrleansHa.Grains.Election;
 /// ends through the same door as any fenced master: a log line that says why, and exit code 3 when it held a
 /// tenure. Orleans' default handler fails fast with an abort, which says nothing an operator can act on.
 /// </summary>
-internal sealed partial class FencingFatalErrorHandler(MasterElection election, ILogger<FencingFatalErrorHandler> logger)
+internal sealed partial class FencingFatalErrorHandler(MasterLatch latch, ILogger<FencingFatalErrorHandler> logger)
     : IFatalErrorHandler
 {
     public bool IsUnexpected(Exception exception) => true;
@@ -16,7 +16,7 @@ internal sealed partial class FencingFatalErrorHandler(MasterElection election, 
     public void OnFatalException(object? sender = null, string? context = null, Exception? exception = null)
     {
         LogFatal(logger, context ?? "unknown", exception);
-        election.FenceNow($"Orleans stopped this silo: {context ?? exception?.Message}");
+        latch.Fence($"Orleans stopped this silo: {context ?? exception?.Message}");
     }
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Critical, Message = "Orleans reported a fatal error ({Context})")]

@@ -1,19 +1,16 @@
 using System.Text.Json;
-using OrleansHa.Abstractions;
 
 namespace OrleansHa.Grains.Election;
 
 /// <summary>The content of <c>master/epoch</c>: the last epoch issued and the metadata store it was issued for.</summary>
 internal sealed record EpochRecord(long Epoch, string? StoreId);
 
-/// <summary>JSON for the election's znodes; what cannot be read is reported with its path.</summary>
+/// <summary>JSON for <c>master/epoch</c>; what cannot be read is reported with its path. (<c>master/active</c> is <c>ActiveMasterRecord</c>.)</summary>
 internal static class MasterRecords
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static byte[] Serialize(EpochRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);
-
-    public static byte[] Serialize(MasterInfo record) => ActiveMasterRecord.Serialize(record);
 
     public static EpochRecord ReadEpoch(byte[] data, string path)
     {
@@ -31,6 +28,4 @@ internal static class MasterRecords
             throw new FormatException($"{path} does not hold a valid {nameof(EpochRecord)}: {ex.Message}", ex);
         }
     }
-
-    public static MasterInfo ReadMaster(byte[] data, string path) => ActiveMasterRecord.Read(data, path);
 }

@@ -8,6 +8,11 @@ using OrleansHa.Grains.Placement;
 using OrleansHa.Grains.Query;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansHa.Coordination;
+using OrleansHa.ZooKeeper;
 
 namespace Orleans.Hosting;
 
@@ -43,17 +48,32 @@ public static class MasterElectionExtensions
         builder.Services.Configure(configure);
         builder.Services.TryAddSingleton<ISelfFencing, ProcessExitFencing>();
         builder.Services.AddSingleton<IFatalErrorHandler, FencingFatalErrorHandler>();
-        builder.Services.AddSingleton<ActiveMasterWatcher>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new ActiveMasterFollower(
+            sp.GetRequiredService<SharedZooKeeperClient>(),
+            sp.GetRequiredService<IOptions<ElectionOptions>>().Value.Znodes,
+            sp.GetRequiredService<ILogger<ActiveMasterFollower>>()));
+        builder.Services.AddHostedService<ActiveMasterFollowing>();
         builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActiveMasterWatcher>());
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton(_ => new OrleansHa.Engine.SandboxPool());
-        builder.Services.AddSingleton<MasterElection>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterElection>());
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MasterLatch>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterLatch>());
         builder.Services.AddHostedService<OrphanedJobSweeper>();
         builder.Services.AddPlacementDirector<MasterPlacementStrategy, MasterPlacementDirector>();
         builder.AddGrainDirectory(MasterGrainDirectory.Name, (sp, _) => ActivatorUtilities.CreateInstance<MasterGrainDirectory>(sp));
         return builder;
+    }
+
+    /// <summary>Follows <c>master/active</c> for the life of the silo, without holding up its start.</summary>
+    private sealed class ActiveMasterFollowing(ActiveMasterFollower follower) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = follower.StartAsync(CancellationToken.None);
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await follower.DisposeAsync();
     }
 }

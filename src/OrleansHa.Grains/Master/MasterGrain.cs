@@ -11,8 +11,10 @@ namespace OrleansHa.Grains.Master;
 /// </summary>
 [MasterPlacement]
 [GrainDirectory(GrainDirectoryName = MasterGrainDirectory.Name)]
-internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
+internal sealed class MasterGrain(MasterLatch latch) : Grain, IMasterGrain
 {
+    private long Epoch => this.GetPrimaryKeyLong();
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _ = CurrentTenure();
@@ -66,16 +68,16 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     private Tenure CurrentTenure()
     {
-        long epoch = this.GetPrimaryKeyLong();
-        Tenure? tenure = election.Current;
-        if (tenure is null || tenure.Epoch != epoch)
+        try
+        {
+            return latch.TenureOf(Epoch);
+        }
+        catch (NoActiveMasterException)
         {
             // Deactivate: this grain identity can never serve again on this silo.
             DeactivateOnIdle();
-            throw new NoActiveMasterException($"This silo does not hold epoch {epoch} (it holds {tenure?.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}); read the active master again.");
+            throw;
         }
-
-        return tenure;
     }
 
     private Task<T> Read<T>(Func<MetadataStore, T> read) => Task.FromResult(Guarded(read));
@@ -88,18 +90,13 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
 
     private Task<T> Write<T>(Func<MetadataStore, T> write) => Task.FromResult(Guarded(write));
 
-    /// <summary>Runs against the store only while the tenure is writable; the store's errors become catalog errors.</summary>
+    /// <summary>Runs against the store through the latch's guard; the store's errors become catalog errors.</summary>
     private T Guarded<T>(Func<MetadataStore, T> action)
     {
-        Tenure tenure = CurrentTenure();
-        if (!tenure.IsWritable)
-        {
-            throw new NoActiveMasterException($"The master of epoch {tenure.Epoch} is in doubt (its ZooKeeper connection is down); retry shortly.");
-        }
-
+        _ = CurrentTenure();
         try
         {
-            return action(tenure.Store);
+            return latch.Act(Epoch, action);
         }
         catch (CatalogConflictException ex)
         {
@@ -112,10 +109,6 @@ internal sealed class MasterGrain(MasterElection election) : Grain, IMasterGrain
         catch (ArgumentException ex)
         {
             throw new CatalogException(CatalogError.Invalid, ex.Message);
-        }
-        catch (StaleEpochException ex)
-        {
-            throw new NoActiveMasterException($"The master of epoch {tenure.Epoch} has been superseded: {ex.Message}");
         }
     }
 }

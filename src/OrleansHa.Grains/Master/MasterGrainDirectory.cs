@@ -18,18 +18,20 @@ namespace OrleansHa.Grains.Master;
 /// three here, adding a second). The master's location is already ZooKeeper's business, so its directory entry
 /// lives there too, and no silo's death is on the path to the new master.
 /// </remarks>
-internal sealed class MasterGrainDirectory(SharedZooKeeperClient zooKeeper, IOptions<ElectionOptions> options) : IGrainDirectory
+internal sealed class MasterGrainDirectory(SharedZooKeeperClient zooKeeper, MasterLatch latch, IOptions<ElectionOptions> options) : IGrainDirectory
 {
     /// <summary>The name MasterGrain's <c>[GrainDirectory]</c> attribute refers to.</summary>
     public const string Name = "orleans-ha-master";
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    private readonly string _root = new MasterPaths(options.Value.ClusterRoot).Root + "/directory";
+    private readonly string _root = options.Value.Znodes.MasterDirectory;
 
     public async Task<GrainAddress?> Register(GrainAddress address) => await Register(address, null);
 
     public async Task<GrainAddress?> Register(GrainAddress address, GrainAddress? previousAddress)
     {
+        // Only the holder of an epoch may say where its master lives.
+        _ = latch.TenureOf(address.GrainId.GetIntegerKey());
         ZooKeeperClient zk = await zooKeeper.GetAsync();
         string path = PathOf(address.GrainId);
         byte[] entry = JsonSerializer.SerializeToUtf8Bytes(Entry.From(address), Json);

@@ -2,7 +2,7 @@ using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using OrleansHa.Abstractions;
-using OrleansHa.Grains.Election;
+using OrleansHa.Coordination;
 
 namespace OrleansHa.Grains.Master;
 
@@ -16,15 +16,15 @@ public sealed class MasterPlacementStrategy : PlacementStrategy;
 public sealed class MasterPlacementAttribute() : PlacementAttribute(new MasterPlacementStrategy());
 
 /// <summary>
-/// Reads the master record this node watches: the epoch in the grain's key must be the active one, and its silo
+/// Reads the master record this node follows (the latch of the epoch's holder published it): the epoch in the grain's key must be the active one, and its silo
 /// must be alive in Orleans' view. Otherwise the call fails fast with <see cref="NoActiveMasterException"/>.
 /// </summary>
-internal sealed class MasterPlacementDirector(ActiveMasterWatcher watcher) : IPlacementDirector
+internal sealed class MasterPlacementDirector(ActiveMasterFollower masters) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         long epoch = target.GrainIdentity.GetIntegerKey();
-        MasterInfo? active = watcher.Current;
+        MasterInfo? active = masters.Current;
         if (active is null || active.Epoch != epoch)
         {
             throw new NoActiveMasterException(active is null

@@ -13,7 +13,7 @@ namespace OrleansHa.Grains.Master;
 /// (its row may already have been cleaned up; a young job may be on a silo this master has not heard of yet).
 /// </summary>
 internal sealed partial class OrphanedJobSweeper(
-    MasterElection election,
+    MasterLatch latch,
     IClusterMembershipService membership,
     TimeProvider time,
     ILogger<OrphanedJobSweeper> logger) : BackgroundService
@@ -32,9 +32,12 @@ internal sealed partial class OrphanedJobSweeper(
                 {
                     Sweep();
                 }
+                catch (NoActiveMasterException)
+                {
+                    // The tenure is in doubt or ended between the check and the write; the next sweep (or master) does it.
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // The tenure may have ended between the check and the write; the next master sweeps again.
                     LogSweepFailed(logger, ex.Message);
                 }
             }
@@ -46,7 +49,7 @@ internal sealed partial class OrphanedJobSweeper(
 
     private void Sweep()
     {
-        if (election.Current is not { IsWritable: true } tenure)
+        if (latch.ActiveEpoch is not { } epoch)
         {
             return;
         }
@@ -54,19 +57,19 @@ internal sealed partial class OrphanedJobSweeper(
         ClusterMembershipSnapshot snapshot = membership.CurrentSnapshot;
         var statuses = snapshot.Members.Values.ToDictionary(m => m.SiloAddress.ToParsableString(), m => m.Status, StringComparer.Ordinal);
         DateTimeOffset now = time.GetUtcNow();
-        foreach (JobInfo job in tenure.Store.UnfinishedJobs())
+        foreach (JobInfo job in latch.Act(epoch, store => store.UnfinishedJobs()))
         {
             bool dead = statuses.TryGetValue(job.Coordinator, out SiloStatus status)
                 ? status == SiloStatus.Dead
                 : now - job.SubmittedAt > AbsentGrace;
             if (dead)
             {
-                tenure.Store.RecordJob(job with
+                latch.Act(epoch, store => store.RecordJob(job with
                 {
                     State = JobState.Interrupted,
                     EndedAt = now,
                     Error = $"The coordinator running the job ({job.Coordinator}) died; submit the query again.",
-                });
+                }));
                 LogInterrupted(logger, job.Id, job.Coordinator);
             }
         }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansHa.Abstractions;
-using OrleansHa.Grains.Election;
+using OrleansHa.Coordination;
 
 namespace OrleansHa.Grains.Query;
 
@@ -11,7 +11,7 @@ namespace OrleansHa.Grains.Query;
 /// second, up to <see cref="WaitForNewMaster"/>) so that a change acknowledged just before the crash is seen; a
 /// longer outage (a master stopped rather than crashed) runs queries on the last copy rather than failing them.
 /// </summary>
-internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterWatcher masters, ILogger<CatalogCache> logger)
+internal sealed partial class CatalogCache(IGrainFactory grains, ActiveMasterFollower masters, ILogger<CatalogCache> logger)
 {
     /// <summary>How long a coordinator's calls that are safe to repeat ride out a master failover (which takes well under a second).</summary>
     internal static readonly TimeSpan RideOutFailoverFor = TimeSpan.FromSeconds(10);

@@ -5,7 +5,7 @@ using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Election;
+using OrleansHa.Coordination;
 using OrleansHa.Grains.Placement;
 
 namespace OrleansHa.Grains.Query;
@@ -24,7 +24,7 @@ namespace OrleansHa.Grains.Query;
 internal sealed partial class QueryGrain(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
-    ActiveMasterWatcher masters,
+    ActiveMasterFollower masters,
     CatalogCache catalogCache,
     IGrainFactory grains,
     ILocalSiloDetails silo,

@@ -169,6 +169,28 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
+    /// The master's heartbeat in the store: one durable write transaction (so it proves the shared drive takes writes
+    /// and that no newer epoch has been recorded) that notes when this master was last alive.
+    /// </summary>
+    /// <exception cref="StaleEpochException">A newer master has recorded its epoch.</exception>
+    public void RecordAlive() => Write(transaction => Execute(
+        _connection,
+        transaction,
+        "UPDATE epochs SET last_alive_at = @at WHERE epoch = @epoch;",
+        ("@at", Timestamp(_time)),
+        ("@epoch", Epoch)));
+
+    /// <summary>When the master before this one was last known alive (its last heartbeat), or null if none was recorded.</summary>
+    public DateTimeOffset? PreviousMasterLastAlive() => Read(transaction =>
+        Scalar(
+            _connection,
+            transaction,
+            "SELECT last_alive_at FROM epochs WHERE epoch < @epoch AND last_alive_at IS NOT NULL ORDER BY epoch DESC LIMIT 1;",
+            ("@epoch", Epoch)) is string at
+            ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
+            : (DateTimeOffset?)null);
+
+    /// <summary>
     /// Test hook: records <paramref name="epoch"/> as if a newer master had opened the store. The exclusive lock
     /// makes that impossible from outside, so this is the only way to exercise the write guard.
     /// </summary>

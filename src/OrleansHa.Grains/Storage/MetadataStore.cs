@@ -23,7 +23,7 @@ internal sealed partial class MetadataStore : IDisposable
     internal const string FileName = "metadata.db";
 
     /// <summary>Schema version kept in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 4;
+    internal const int SchemaVersion = 5;
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -174,6 +174,11 @@ internal sealed partial class MetadataStore : IDisposable
         {
             AddViewsAndUsers(connection, transaction);
         }
+
+        if (version < 5)
+        {
+            AddLastAlive(connection, transaction);
+        }
         else if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
@@ -298,6 +303,21 @@ internal sealed partial class MetadataStore : IDisposable
             CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
             PRAGMA user_version = 4;
             """);
+
+    /// <summary>
+    /// Schema 5: when each master was last known alive (its heartbeat's store transaction), so the next master can
+    /// tell how long the cluster was without one.
+    /// </summary>
+    private static void AddLastAlive(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        // Idempotent like the CREATE ... IF NOT EXISTS of the other steps (SQLite has no ADD COLUMN IF NOT EXISTS).
+        if (Scalar(connection, transaction, "SELECT 1 FROM pragma_table_info('epochs') WHERE name = 'last_alive_at';") is null)
+        {
+            Execute(connection, transaction, "ALTER TABLE epochs ADD COLUMN last_alive_at TEXT;");
+        }
+
+        Execute(connection, transaction, "PRAGMA user_version = 5;");
+    }
 
     private static long HighestEpoch(SqliteConnection connection, SqliteTransaction transaction) =>
         Convert.ToInt64(Scalar(connection, transaction, "SELECT COALESCE(MAX(epoch), 0) FROM epochs;"), CultureInfo.InvariantCulture);

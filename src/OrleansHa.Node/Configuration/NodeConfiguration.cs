@@ -81,6 +81,18 @@ internal sealed class NodeConfiguration
     /// <summary><c>auth.token.lifetime</c>: how long a login token is valid. Default 30 hours, as Dremio's.</summary>
     public required TimeSpan TokenLifetime { get; init; }
 
+    /// <summary>How the master keeps and claims its standing, and how long master calls ride out a failover.</summary>
+    public required MasterSettings Master { get; init; }
+
+    /// <summary>The supervisor and the heartbeat it watches (<c>supervisor.*</c>).</summary>
+    public required SupervisorSettings Supervisor { get; init; }
+
+    /// <summary>Orleans' failure detection (<c>membership.*</c>).</summary>
+    public required MembershipSettings Membership { get; init; }
+
+    /// <summary>The cluster's znodes, under <c>/orleans-ha/&lt;cluster.id&gt;</c>.</summary>
+    public OrleansHa.Clustering.ZooKeeper.ClusterZnodes Znodes => field ??= OrleansHa.Clustering.ZooKeeper.ClusterZnodes.For(ClusterId);
+
     /// <summary>The roles this node plays: <see cref="NodeRoles.Master"/>, <see cref="NodeRoles.Coordinator"/>, <see cref="NodeRoles.Executor"/>.</summary>
     public IReadOnlySet<string> Roles => field ??= BuildRoles();
 

@@ -64,6 +64,7 @@ internal sealed partial class NodeConfigurationReader
     private void Validate(NodeConfiguration configuration)
     {
         CheckRoles(configuration);
+        CheckTimeouts(configuration);
         CheckPortsDistinct(configuration);
         CheckPath(Keys.PathsLocal, configuration.PathsLocal);
         CheckPath(Keys.PathsDb, configuration.PathsDb);

@@ -11,7 +11,7 @@ namespace OrleansHa.Node.Configuration;
 internal sealed partial class NodeConfigurationReader
 {
     /// <summary>Top-level keys checked for near-miss spellings of our own (<c>servces</c>, <c>zookeper</c>).</summary>
-    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper", "auth"];
+    private static readonly string[] TopLevelNames = ["services", "paths", "cluster", "zookeeper", "auth", "supervisor", "membership"];
 
     private readonly ConfigObject _root;
     private readonly List<ConfigurationProblem> _problems = [];
@@ -50,6 +50,7 @@ internal sealed partial class NodeConfigurationReader
         bool master = ReadBoolean(Keys.MasterEnabled, true);
         bool embedded = ReadBoolean(Keys.EmbeddedZooKeeperEnabled, true) && master && coordinator;
         string zooKeeper = ReadString(Keys.ZooKeeper, "localhost:2181");
+        TimeSpan sessionTimeout = ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10));
         return new NodeConfiguration
         {
             PathsLocal = ReadString(Keys.PathsLocal, "/tmp/orleans-ha"),
@@ -59,7 +60,7 @@ internal sealed partial class NodeConfigurationReader
             ZooKeeperConnectionString = ConnectionString.TryParse(zooKeeper, out ConnectionString? parsed, out _)
                 ? parsed!
                 : ConnectionString.Parse("localhost:2181"),
-            SessionTimeout = ReadDuration(Keys.SessionTimeout, TimeSpan.FromSeconds(10)),
+            SessionTimeout = sessionTimeout,
             CoordinatorEnabled = coordinator,
             MasterEnabled = master,
             EmbeddedZooKeeperEnabled = embedded,
@@ -74,6 +75,9 @@ internal sealed partial class NodeConfigurationReader
             AdminUser = ReadString(Keys.AdminUser, "admin"),
             AdminPassword = Value(Keys.AdminPassword, report: false) is null ? null : ReadString(Keys.AdminPassword, string.Empty),
             TokenLifetime = ReadDuration(Keys.TokenLifetime, TimeSpan.FromHours(30)),
+            Master = ReadMasterSettings(),
+            Supervisor = ReadSupervisorSettings(sessionTimeout),
+            Membership = ReadMembershipSettings(),
             Config = new HoconConfig(_root),
         };
     }

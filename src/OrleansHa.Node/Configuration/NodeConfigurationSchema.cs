@@ -22,6 +22,20 @@ internal static class NodeConfigurationKeys
     public const string AdminUser = "auth.admin.user";
     public const string AdminPassword = "auth.admin.password";
     public const string TokenLifetime = "auth.token.lifetime";
+    public const string LockProofInterval = "services.coordinator.master.lock-proof.interval";
+    public const string ClaimRetryMaxDelay = "services.coordinator.master.claim-retry.max-delay";
+    public const string MasterCallsRetryFor = "services.coordinator.master-calls.retry-for";
+    public const string SupervisorEnabled = "supervisor.enabled";
+    public const string HeartbeatTimeout = "supervisor.heartbeat.timeout";
+    public const string HeartbeatInterval = "supervisor.heartbeat.interval";
+    public const string StartupTimeout = "supervisor.startup.timeout";
+    public const string RestartDelay = "supervisor.restart.delay";
+    public const string RestartMaxDelay = "supervisor.restart.max-delay";
+    public const string StopTimeout = "supervisor.stop.timeout";
+    public const string ProbeTimeout = "membership.probe.timeout";
+    public const string MissedProbesLimit = "membership.probe.missed-limit";
+    public const string TableRefreshTimeout = "membership.table-refresh.timeout";
+    public const string IAmAlivePublishTimeout = "membership.i-am-alive.timeout";
 }
 
 /// <summary>
@@ -57,13 +71,36 @@ internal static class NodeConfigurationSchema
         # The first user, created when it does not exist yet; set auth.admin.password (or ORLEANSHA__auth__admin__password).
         auth.admin.user = "admin"
         auth.token.lifetime = 30h
+
+        # How the active master keeps proving its standing, and how a lock holder claims the epoch while ZooKeeper is away.
+        services.coordinator.master.lock-proof.interval = 500ms
+        services.coordinator.master.claim-retry.max-delay = 1s
+        # How long REST calls that need the master ride out a failover before answering 503.
+        services.coordinator.master-calls.retry-for = 5s
+
+        # The supervisor runs the silo as its child and SIGKILLs it when its heartbeat stalls past
+        # supervisor.heartbeat.timeout (default: the session timeout less 1 s, at least 1 s), so that a hung
+        # master is replaced within the session timeout + 1 s. The heartbeat is sent every
+        # supervisor.heartbeat.interval (default: a sixth of the timeout). Under systemd set supervisor.enabled = false
+        # and let WatchdogSec= do the same with the same heartbeat.
+        supervisor.enabled = true
+        supervisor.startup.timeout = 2m
+        supervisor.restart.delay = 500ms
+        supervisor.restart.max-delay = 10s
+        supervisor.stop.timeout = 30s
+
+        # Orleans' failure detection: a killed silo reads Dead in about 1 s with these on loopback (15 s with Orleans' defaults).
+        membership.probe.timeout = 1s
+        membership.probe.missed-limit = 2
+        membership.table-refresh.timeout = 2s
+        membership.i-am-alive.timeout = 2s
         """;
 
     /// <summary>
     /// Top-level keys whose every key must be known: a typo under them is an error, not a silently ignored setting.
     /// Other top-level keys are left alone for other readers of the configuration.
     /// </summary>
-    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth"];
+    public static IReadOnlyList<string> CheckedNamespaces { get; } = ["services", "paths", "zk", "cluster", "node", "auth", "supervisor", "membership"];
 
     /// <summary>Every known key that holds a value.</summary>
     public static IReadOnlyList<string> Keys { get; } =
@@ -87,6 +124,20 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.AdminUser,
         NodeConfigurationKeys.AdminPassword,
         NodeConfigurationKeys.TokenLifetime,
+        NodeConfigurationKeys.LockProofInterval,
+        NodeConfigurationKeys.ClaimRetryMaxDelay,
+        NodeConfigurationKeys.MasterCallsRetryFor,
+        NodeConfigurationKeys.SupervisorEnabled,
+        NodeConfigurationKeys.HeartbeatTimeout,
+        NodeConfigurationKeys.HeartbeatInterval,
+        NodeConfigurationKeys.StartupTimeout,
+        NodeConfigurationKeys.RestartDelay,
+        NodeConfigurationKeys.RestartMaxDelay,
+        NodeConfigurationKeys.StopTimeout,
+        NodeConfigurationKeys.ProbeTimeout,
+        NodeConfigurationKeys.MissedProbesLimit,
+        NodeConfigurationKeys.TableRefreshTimeout,
+        NodeConfigurationKeys.IAmAlivePublishTimeout,
     ];
 
     /// <summary>Every key that holds known keys (<c>services</c>, <c>services.coordinator</c>, ...).</summary>

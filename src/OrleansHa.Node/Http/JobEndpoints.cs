@@ -18,7 +18,7 @@ internal static class JobEndpoints
         {
             if (string.IsNullOrWhiteSpace(request?.Sql))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
             }
 
             try
@@ -28,7 +28,7 @@ internal static class JobEndpoints
             }
             catch (NoActiveMasterException ex)
             {
-                return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+                return HttpProblems.NoMaster(ex.Message);
             }
         });
 
@@ -54,7 +54,7 @@ internal static class JobEndpoints
             int pageSize = limit ?? 100;
             if (pageSize is < 1 or > MaxPageSize || offset is < 0)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"limit must be 1 to {MaxPageSize} and offset 0 or more.");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, $"limit must be 1 to {MaxPageSize} and offset 0 or more.");
             }
 
             if (await FindAsync(id, master, ct) is not { } job)
@@ -64,7 +64,7 @@ internal static class JobEndpoints
 
             if (job.State != JobState.Completed)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"Job {id} is {DremioState(job.State)}; results exist only for a COMPLETED job.");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, $"Job {id} is {DremioState(job.State)}; results exist only for a COMPLETED job.");
             }
 
             try
@@ -74,7 +74,7 @@ internal static class JobEndpoints
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                return Problem(
+                return HttpProblems.Problem(
                     StatusCodes.Status500InternalServerError,
                     $"The results of job {id} are not under paths.dist '{options.Value.PathsDist}' on this coordinator: every coordinator must share paths.dist.");
             }
@@ -95,7 +95,7 @@ internal static class JobEndpoints
                 }
                 catch (OrleansException ex)
                 {
-                    return Problem(StatusCodes.Status409Conflict, $"Job {id} cannot be canceled: {ex.Message}");
+                    return HttpProblems.Problem(StatusCodes.Status409Conflict, $"Job {id} cannot be canceled: {ex.Message}");
                 }
             }
 
@@ -112,9 +112,8 @@ internal static class JobEndpoints
         _ => state.ToString().ToUpperInvariant(),
     };
 
-    private static IResult UnknownJob(string id) => Problem(StatusCodes.Status404NotFound, $"No job '{id}'.");
+    private static IResult UnknownJob(string id) => HttpProblems.Problem(StatusCodes.Status404NotFound, $"No job '{id}'.");
 
-    private static IResult Problem(int status, string message) => Results.Json(new { errorMessage = message }, statusCode: status);
 
     private sealed record SqlRequest(string? Sql);
 }

@@ -1,5 +1,5 @@
 using OrleansHa.Abstractions;
-using OrleansHa.Grains.Election;
+using OrleansHa.Coordination;
 
 namespace OrleansHa.Node.Http;
 
@@ -8,4 +8,5 @@ namespace OrleansHa.Node.Http;
 /// failover of a fraction of a second stays invisible to REST users; a longer one ends in
 /// <see cref="NoActiveMasterException"/> (503), never a hang.
 /// </summary>
-internal sealed class MasterClient(IGrainFactory grains, ActiveMasterWatcher watcher) : MasterCalls(grains, watcher);
+internal sealed class MasterClient(IGrainFactory grains, ActiveMasterFollower masters, OrleansHa.Node.Configuration.NodeConfiguration config)
+    : MasterCalls(grains, masters, config.Master.CallsRetryFor);

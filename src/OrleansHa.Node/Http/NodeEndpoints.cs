@@ -1,3 +1,4 @@
+using OrleansHa.Coordination;
 using OrleansHa.Abstractions;
 using OrleansHa.Grains.Cluster;
 using OrleansHa.Grains.Election;
@@ -11,7 +12,7 @@ internal static class NodeEndpoints
     public static void MapNodeEndpoints(this WebApplication app)
     {
         // Open, as in Dremio: load balancers and operators poll it.
-        app.MapGet("/apiv2/server_status", (ActiveMasterWatcher watcher) => watcher.Current is null
+        app.MapGet("/apiv2/server_status", (ActiveMasterFollower masters) => masters.Current is null
             ? Results.Json("MASTER_DOWN", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json("OK"));
 
@@ -48,7 +49,7 @@ internal static class NodeEndpoints
         catalog.MapGet("/spaces/{space}/entries/{key}", async (string space, string key, MasterClient master, CancellationToken ct) =>
         {
             IResult result = await Answer(() => master.ReadAsync(m => m.GetEntryAsync(space, key), ct));
-            return result is IValueHttpResult { Value: null } ? Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
+            return result is IValueHttpResult { Value: null } ? HttpProblems.Problem(StatusCodes.Status404NotFound, $"No entry '{key}' in space '{space}'.") : result;
         });
         MapSources(catalog);
         MapViews(catalog);
@@ -95,7 +96,7 @@ internal static class NodeEndpoints
         {
             if (string.IsNullOrWhiteSpace(request.Sql))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"sql\".");
             }
 
             long version = 0;
@@ -127,12 +128,12 @@ internal static class NodeEndpoints
         {
             if (string.IsNullOrEmpty(request.Name) || string.IsNullOrEmpty(request.Password))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"name\" and \"password\".");
             }
 
             if (request.Name == TokenService.NodePrincipal)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"'{TokenService.NodePrincipal}' is reserved for the cluster's nodes.");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, $"'{TokenService.NodePrincipal}' is reserved for the cluster's nodes.");
             }
 
             return await Answer(
@@ -145,7 +146,7 @@ internal static class NodeEndpoints
         {
             if (string.IsNullOrEmpty(request.Password))
             {
-                return Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\".");
+                return HttpProblems.Problem(StatusCodes.Status400BadRequest, "The body must be JSON with a non-empty \"password\".");
             }
 
             return await Answer(async () =>
@@ -172,11 +173,11 @@ internal static class NodeEndpoints
         }
         catch (NoActiveMasterException ex)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+            return HttpProblems.NoMaster(ex.Message);
         }
         catch (CatalogException ex)
         {
-            return Problem(
+            return HttpProblems.Problem(
                 ex.Error switch
                 {
                     CatalogError.NotFound => StatusCodes.Status404NotFound,
@@ -187,7 +188,6 @@ internal static class NodeEndpoints
         }
     }
 
-    private static IResult Problem(int status, string message) => Results.Json(new { errorMessage = message }, statusCode: status);
 
     private sealed record SpaceRequest(string? Name);
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Security;
+using OrleansHa.Node.Http;
 using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Node.Security;
@@ -89,7 +90,7 @@ internal static class RestAuthentication
             }
             catch (NoActiveMasterException ex)
             {
-                return Results.Json(new { errorMessage = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return HttpProblems.NoMaster(ex.Message);
             }
             catch (ZooKeeperException ex)
             {

@@ -28,7 +28,7 @@ internal sealed class TokenService(SharedZooKeeperClient zooKeeper, NodeConfigur
     private readonly SemaphoreSlim _keyGate = new(1, 1);
     private byte[]? _key;
 
-    private string KeyPath => $"/orleans-ha/{config.ClusterId}/auth/token-key";
+    private string KeyPath => config.Znodes.TokenKey;
 
     /// <summary>A token for <paramref name="user"/>, valid for <see cref="NodeConfiguration.TokenLifetime"/>.</summary>
     public async Task<IssuedToken> IssueAsync(string user, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using OrleansHa.Clustering.ZooKeeper;
 using System.Text.Json;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,13 +50,13 @@ public sealed class QueryClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(3);
         builder.Properties[RolesAndElection.ZooKeeperKey] = _zooKeeper.ConnectionString;
         builder.Properties[RolesAndElection.PathsDbKey] = Path.Combine(_root, "db");
-        builder.Properties[RolesAndElection.ClusterRootKey] = "/orleans-ha/query-" + Guid.NewGuid().ToString("N")[..8];
+        builder.Properties[RolesAndElection.ClusterIdKey] = "query-" + Guid.NewGuid().ToString("N")[..8];
         builder.AddSiloBuilderConfigurator<RolesAndElection>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
 
         await using ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(_zooKeeper.ConnectionString);
-        string active = builder.Properties[RolesAndElection.ClusterRootKey] + "/master/active";
+        string active = ClusterZnodes.For(builder.Properties[RolesAndElection.ClusterIdKey]!).MasterActive;
         await Poll.UntilAsync(async () => await zk.ExistsAsync(active) is not null, TimeSpan.FromSeconds(60), "a master to be elected");
         using JsonDocument record = JsonDocument.Parse((await zk.GetDataAsync(active)).Data);
         Master = Cluster.Client.GetGrain<IMasterGrain>(record.RootElement.GetProperty("epoch").GetInt64());
@@ -92,7 +93,7 @@ public sealed class QueryClusterFixture : IAsyncLifetime
     {
         public const string ZooKeeperKey = "OrleansHa:ZooKeeper";
         public const string PathsDbKey = "OrleansHa:PathsDb";
-        public const string ClusterRootKey = "OrleansHa:ClusterRoot";
+        public const string ClusterIdKey = "OrleansHa:ClusterId";
 
         public void Configure(ISiloBuilder siloBuilder)
         {
@@ -109,7 +110,7 @@ public sealed class QueryClusterFixture : IAsyncLifetime
             siloBuilder.AddNodeRoles(master ? [SiloRoles.Master, SiloRoles.Coordinator] : [SiloRoles.Executor]);
             siloBuilder.AddMasterElection(o =>
             {
-                o.ClusterRoot = siloBuilder.Configuration[ClusterRootKey]!;
+                o.Znodes = ClusterZnodes.For(siloBuilder.Configuration[ClusterIdKey]!);
                 o.MasterEligible = master;
                 o.PathsDb = siloBuilder.Configuration[PathsDbKey]!;
                 o.NodeName = name;

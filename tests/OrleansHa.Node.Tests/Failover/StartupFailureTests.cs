@@ -27,9 +27,22 @@ public sealed class StartupFailureTests
     public async Task An_unreachable_zookeeper_fails_the_start_naming_the_connection_string()
     {
         string unreachable = $"127.0.0.1:{FreePorts.Allocate()}";
-        await using NodeProcess node = NodeProcess.Start("no-zk", TempPath(), [$"zookeeper={unreachable}", "zk.client.session.timeout=2000"]);
+        await using NodeProcess node = NodeProcess.Start("no-zk", TempPath(), [$"zookeeper={unreachable}", "zk.client.session.timeout=2000", "supervisor.enabled=false"]);
         Assert.Equal(StartupFailedExitCode, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(node.Lines, l => l.Contains($"cannot reach ZooKeeper at '{unreachable}'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_supervised_node_keeps_starting_its_silo_while_zookeeper_is_unreachable()
+    {
+        // An outage of the ensemble must not leave a node down for good once the ensemble is back.
+        string unreachable = $"127.0.0.1:{FreePorts.Allocate()}";
+        await using NodeProcess node = NodeProcess.Start(
+            "no-zk-supervised", TempPath(), [$"zookeeper={unreachable}", "zk.client.session.timeout=2000", "supervisor.restart.delay=100ms"]);
+        await node.WaitForSiloRestartAsync(1, TimeSpan.FromSeconds(60));
+        Assert.Contains(node.Lines, l => l.Contains($"cannot reach ZooKeeper at '{unreachable}'", StringComparison.Ordinal));
+        Assert.Contains(node.Lines, l => l.Contains($"exited with code {StartupFailedExitCode}; restarting", StringComparison.Ordinal));
+        Assert.False(node.HasExited);
     }
 
     private static string TempPath() => Path.Combine(Path.GetTempPath(), "orleansha-nodes", "start-" + Guid.NewGuid().ToString("N")[..8]);

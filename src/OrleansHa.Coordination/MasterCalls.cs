@@ -1,16 +1,7 @@
 using System.Diagnostics;
+using OrleansHa.Abstractions;
 
-namespace OrleansHa.Abstractions;
-
-/// <summary>Who the active master is, as a process follows <c>master/active</c> in ZooKeeper.</summary>
-public interface IActiveMasterSource
-{
-    /// <summary>The active master as last read, or null while none is registered.</summary>
-    MasterInfo? Current { get; }
-
-    /// <summary>Completes once the active master is no longer the one of <paramref name="epoch"/>.</summary>
-    Task WaitForChangeFromAsync(long epoch, CancellationToken cancellationToken = default);
-}
+namespace OrleansHa.Coordination;
 
 /// <summary>
 /// Calls the master of the current epoch. A call refused because no master is active was not applied, so it is
