@@ -93,7 +93,9 @@ internal static class ArrowConversion
         UInt64Array a => a.GetValue(index),
         FloatArray a => a.GetValue(index),
         DoubleArray a => a.GetValue(index),
-        Decimal128Array a => a.GetValue(index),
+        // Without the trailing zeros of the column's scale (3, not 3.0), as rows and REST pages have always shown decimals;
+        // Arrow readers get the exact Decimal128 with its precision and scale.
+        Decimal128Array a => a.GetValue(index) / 1.0000000000000000000000000000m,
         StringArray a => a.GetString(index),
         StringViewArray a => a.GetString(index),
         LargeStringArray a => a.GetString(index),
