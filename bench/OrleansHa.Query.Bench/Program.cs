@@ -2,15 +2,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Apache.Arrow;
 using DuckDB.NET.Data;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Client;
+using OrleansHa.Engine;
 using OrleansHa.Testing;
 
 // The query path with real processes: a standalone ZooKeeper, one master-coordinator and one executor node on
-// loopback. Prints SELECT 1 latency through the grain client and through REST (submit, then poll the job), 1M rows
-// streamed to the client against DuckDB in-process, and an aggregate over a 10M-row Parquet data set through the
-// cluster against DuckDB in-process on the same files.
+// loopback. Prints SELECT 1 latency through the grain client and through REST (submit, then poll the job) beside the
+// same engine in this process (a warm pooled database, and a fresh one per query as the floor of what a pool saves),
+// 1M rows streamed to the client as Arrow record batches against the engine producing the same batches in-process, and
+// an aggregate over a 10M-row Parquet data set through the cluster against DuckDB in-process on the same files.
 // Usage: dotnet run -c Release --project bench/OrleansHa.Query.Bench [-- --quick]
 bool quick = args.Contains("--quick");
 int latencyRuns = quick ? 100 : 1000;
@@ -45,6 +48,30 @@ for (int i = 0; i < latencyRuns; i++)
 
 Report("SELECT 1, grain client", grain, latencyRuns / clock.Elapsed.TotalSeconds);
 
+// The same query on the engine in this process: the floor the cluster's per-query overhead is measured against.
+using (var pool = new SandboxPool())
+{
+    var sandbox = new QuerySandbox();
+    foreach ((string name, SandboxPool? pooled) in new[] { ("SELECT 1, engine in-process, warm pooled database", pool), ("SELECT 1, engine in-process, fresh database", (SandboxPool?)null) })
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            await CountArrowAsync(SandboxedDuckDb.ExecuteAsync("SELECT 1", sandbox, pooled));
+        }
+
+        clock.Restart();
+        List<double> local = [];
+        for (int i = 0; i < latencyRuns; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await CountArrowAsync(SandboxedDuckDb.ExecuteAsync("SELECT 1", sandbox, pooled));
+            local.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        Report(name, local, latencyRuns / clock.Elapsed.TotalSeconds);
+    }
+}
+
 // SELECT 1 through REST: POST /api/v3/sql, then GET /api/v3/job/{id} until it is COMPLETED.
 for (int i = 0; i < 20; i++)
 {
@@ -53,20 +80,26 @@ for (int i = 0; i < 20; i++)
 
 clock.Restart();
 List<double> rest = [];
+List<double> submits = [];
 for (int i = 0; i < restRuns; i++)
 {
     long start = Stopwatch.GetTimestamp();
-    await RestQueryAsync();
+    submits.Add(await RestQueryAsync());
     rest.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 }
 
 Report("SELECT 1, REST submit + poll", rest, restRuns / clock.Elapsed.TotalSeconds);
+Report("  of which the submit (POST /api/v3/sql)", submits, restRuns / clock.Elapsed.TotalSeconds);
 
-// 1M rows streamed to the client, against reading them from DuckDB in-process.
+// 1M rows streamed to the client as Arrow record batches, against the engine producing the same batches in-process;
+// and as ResultBatches (every value converted on the client), against reading every value from DuckDB in-process.
 string streamSql = $"SELECT i, i * 2 AS j, 'row ' || i AS s FROM range({streamRows}) t(i)";
+double clusterArrow = Median(await TimesAsync(repeats, () => CountArrowAsync(client.QueryAsync(streamSql).RecordBatchesAsync())));
+double localArrow = Median(await TimesAsync(repeats, () => CountArrowAsync(SandboxedDuckDb.ExecuteAsync(streamSql, new QuerySandbox()))));
+Console.WriteLine(Invariant($"stream {streamRows:N0} rows (3 columns) as Arrow: cluster {streamRows / clusterArrow:N0} rows/s ({clusterArrow:0.00} s), engine in-process {streamRows / localArrow:N0} rows/s ({localArrow:0.00} s), ratio {clusterArrow / localArrow:0.0}x"));
 double cluster1M = Median(await TimesAsync(repeats, () => CountAsync(client.QueryAsync(streamSql))));
 double local1M = Median(await TimesAsync(repeats, () => Task.FromResult(ReadLocally(streamSql))));
-Console.WriteLine(Invariant($"stream {streamRows:N0} rows (3 columns): cluster {streamRows / cluster1M:N0} rows/s ({cluster1M:0.00} s), DuckDB in-process {streamRows / local1M:N0} rows/s ({local1M:0.00} s), cluster/in-process time ratio {cluster1M / local1M:0.0}x"));
+Console.WriteLine(Invariant($"stream {streamRows:N0} rows (3 columns) as rows: cluster {streamRows / cluster1M:N0} rows/s ({cluster1M:0.00} s), DuckDB in-process {streamRows / local1M:N0} rows/s ({local1M:0.00} s), ratio {cluster1M / local1M:0.0}x"));
 
 // An aggregate over a generated Parquet data set, through the cluster and in-process on the same files.
 string data = Path.Combine(cluster.Root, "parquet");
@@ -93,19 +126,22 @@ double localAgg = Median(await TimesAsync(repeats, () => Task.FromResult(ReadLoc
 Console.WriteLine(Invariant($"aggregate over {parquetRows:N0} Parquet rows (1000 groups): cluster {clusterAgg * 1000:0} ms, DuckDB in-process {localAgg * 1000:0} ms, ratio {clusterAgg / localAgg:0.00}x"));
 return 0;
 
-async Task RestQueryAsync()
+// Returns how long the submit took, in milliseconds.
+async Task<double> RestQueryAsync()
 {
+    long start = Stopwatch.GetTimestamp();
     using var body = new StringContent("""{"sql":"SELECT 1"}""", Encoding.UTF8, "application/json");
     using HttpResponseMessage submitted = await http.PostAsync(new Uri(coordinator.WebUrl + "/api/v3/sql"), body);
     submitted.EnsureSuccessStatusCode();
     string id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+    double submit = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     while (true)
     {
         using JsonDocument job = JsonDocument.Parse(await http.GetStringAsync(new Uri($"{coordinator.WebUrl}/api/v3/job/{id}")));
         string state = job.RootElement.GetProperty("jobState").GetString()!;
         if (state == "COMPLETED")
         {
-            return;
+            return submit;
         }
 
         if (state is "FAILED" or "CANCELED" or "INTERRUPTED")
@@ -121,6 +157,18 @@ static async Task<long> CountAsync(QueryResult result)
     await foreach (ResultBatch batch in result)
     {
         rows += batch.RowCount;
+    }
+
+    return rows;
+}
+
+static async Task<long> CountArrowAsync(IAsyncEnumerable<RecordBatch> batches)
+{
+    long rows = 0;
+    await foreach (RecordBatch batch in batches)
+    {
+        rows += batch.Length;
+        batch.Dispose();
     }
 
     return rows;

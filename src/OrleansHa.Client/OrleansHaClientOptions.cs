@@ -23,7 +23,7 @@ public sealed class OrleansHaClientOptions
     public string? Token { get; set; }
 
     /// <summary>
-    /// Whether a query that only reads (see <see cref="Abstractions.Query.SqlText.IsRead"/>) and was interrupted by the
+    /// Whether a query that only reads (see <see cref="Sql.SqlText.IsRead"/>) and was interrupted by the
     /// loss of a node before any of its batches reached the caller is submitted again by itself. Default on.
     /// </summary>
     public bool AutoResubmit { get; set; } = true;

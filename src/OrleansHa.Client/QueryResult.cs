@@ -1,16 +1,19 @@
 using System.Runtime.CompilerServices;
+using Apache.Arrow;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
+using OrleansHa.Sql;
 using OrleansHa.Clustering.ZooKeeper;
 using OrleansHa.Coordination;
 
 namespace OrleansHa.Client;
 
 /// <summary>
-/// One query's result as it streams from the cluster: enumerate it (once) for columnar batches, or
-/// <see cref="RowsAsync"/> for rows. It runs when enumeration starts.
+/// One query's result as it streams from the cluster: enumerate it (once) for columnar <see cref="ResultBatch"/>es, or
+/// <see cref="RowsAsync"/> for rows, or <see cref="RecordBatchesAsync"/> for the Arrow record batches the executor
+/// made (the fast path: no value is converted). It runs when enumeration starts.
 /// </summary>
 /// <remarks>
 /// <para><b>Resubmission.</b> When the node running the query (its coordinator or executor, or the client's gateway)
@@ -73,6 +76,9 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
     /// <summary>The result's columns, once the first batch has arrived.</summary>
     public IReadOnlyList<ResultColumn>? Columns { get; private set; }
 
+    /// <summary>The result's Arrow schema, once the first batch has arrived.</summary>
+    public Schema? Schema { get; private set; }
+
     /// <summary>How many batches have been handed to the caller.</summary>
     public long BatchesDelivered { get; private set; }
 
@@ -80,15 +86,43 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
     public long RowsDelivered { get; private set; }
 
     /// <summary>Starts the query. A stream can be enumerated once; run the query again with a new <c>QueryAsync</c>.</summary>
-    public IAsyncEnumerator<ResultBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-    {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
-        {
-            throw new InvalidOperationException("A query stream is enumerated once; call QueryAsync again to run the query again.");
-        }
+    public IAsyncEnumerator<ResultBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        ResultBatchesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
 
-        return RunAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+    /// <summary>
+    /// Starts the query and streams its result as Arrow record batches, as the executor made them (each decoded over the
+    /// bytes that arrived, without a copy). The caller disposes each batch. Enumerated once, like the stream itself.
+    /// </summary>
+    public async IAsyncEnumerable<RecordBatch> RecordBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (ArrowBatch batch in StartAsync(cancellationToken).WithCancellation(cancellationToken))
+        {
+            RecordBatch decoded = batch.Decode();
+            if (Schema is null)
+            {
+                Schema = decoded.Schema;
+                Columns = [.. decoded.Schema.FieldsList.Select(field => new ResultColumn(field.Name, ResultBatch.ResultTypeOf(field.DataType)))];
+            }
+
+            yield return decoded;
+        }
     }
+
+    private async IAsyncEnumerable<ResultBatch> ResultBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (RecordBatch batch in RecordBatchesAsync(cancellationToken))
+        {
+            using (batch)
+            {
+                yield return ResultBatch.FromArrow(batch);
+            }
+        }
+    }
+
+    private IAsyncEnumerable<ArrowBatch> StartAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _started, 1) == 0
+            ? RunAsync(cancellationToken)
+            : throw new InvalidOperationException("A query stream is enumerated once; call QueryAsync again to run the query again.");
 
     /// <summary>The result row by row, each row's values in column order (see <see cref="ResultBatch.GetRow"/>).</summary>
     public async IAsyncEnumerable<object?[]> RowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -105,7 +139,7 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
     /// <summary>Whether <paramref name="ex"/> says a node the query depended on was lost (not that the query failed).</summary>
     internal static bool IsInterruption(Exception ex) => MasterCalls.IsNodeLost(ex) || ex is EnumerationAbortedException;
 
-    private async IAsyncEnumerable<ResultBatch> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ArrowBatch> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -117,11 +151,11 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
             // Cancelled when the coordinator dies, to drop the abandoned call at once rather than at its timeout.
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             SiloDeathWatch? coordinator = null;
-            IAsyncEnumerator<ResultBatch>? batches = null;
+            IAsyncEnumerator<ArrowBatch>? batches = null;
             Exception? interruption = null;
             try
             {
-                IAsyncEnumerator<ResultBatch> stream = grain.RunAsync(Sql, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                IAsyncEnumerator<ArrowBatch> stream = grain.RunAsync(Sql, attempt.Token).GetAsyncEnumerator(attempt.Token);
                 batches = stream;
                 Task<bool>? first = null;
                 try
@@ -156,8 +190,7 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
                             break;
                         }
 
-                        ResultBatch batch = stream.Current;
-                        Columns ??= batch.Columns;
+                        ArrowBatch batch = stream.Current;
                         BatchesDelivered++;
                         RowsDelivered += batch.RowCount;
                         yield return batch;
@@ -219,7 +252,7 @@ public sealed partial class QueryResult : IAsyncEnumerable<ResultBatch>
     /// Ends the remote enumeration. After an interruption its node may be gone, and Orleans would wait the response
     /// timeout for an answer: then the disposal is left to finish (or fail) on its own.
     /// </summary>
-    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<ResultBatch> batches, bool interrupted)
+    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<ArrowBatch> batches, bool interrupted)
     {
         Task disposing = batches.DisposeAsync().AsTask();
         if (interrupted)

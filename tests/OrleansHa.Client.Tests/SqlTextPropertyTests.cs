@@ -1,5 +1,6 @@
 using OrleansHa.Abstractions.Query;
 using Xunit.Abstractions;
+using OrleansHa.Sql;
 
 namespace OrleansHa.Client.Tests;
 

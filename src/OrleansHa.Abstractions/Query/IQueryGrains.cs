@@ -4,7 +4,7 @@ namespace OrleansHa.Abstractions.Query;
 
 /// <summary>
 /// One query (a job), on a coordinator: binds catalog names, picks the least busy executor and streams its result
-/// back as columnar batches. The key is the job id.
+/// back as Arrow batches, as the executor made them. The key is the job id.
 /// </summary>
 public interface IQueryGrain : IGrainWithGuidKey
 {
@@ -19,7 +19,7 @@ public interface IQueryGrain : IGrainWithGuidKey
 
     /// <exception cref="QueryFailedException">The engine or the sandbox refused the query, or it ran out of time or memory.</exception>
     /// <exception cref="NoExecutorException">No executor is up.</exception>
-    IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<ArrowBatch> RunAsync(string sql, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Starts the query as a job and returns at once: the job is recorded by the master (submitted, running, then
@@ -37,7 +37,8 @@ public interface IExecutorGrain : IGrainWithStringKey
     /// <summary>How many queries this executor is running now.</summary>
     Task<int> GetRunningCountAsync();
 
-    IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, CancellationToken cancellationToken = default);
+    /// <summary>The query's result as Arrow batches, one per engine chunk (at most 2048 rows).</summary>
+    IAsyncEnumerable<ArrowBatch> ExecuteAsync(QueryRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -11,6 +11,20 @@ public sealed record ResultBatch(
     [property: Id(1)] IReadOnlyList<ResultVector> Vectors,
     [property: Id(2)] int RowCount)
 {
+    /// <summary>
+    /// <paramref name="batch"/> as rows and typed vectors: each Arrow type as the <see cref="ResultType"/> it maps to,
+    /// the types without one as text.
+    /// </summary>
+    /// <exception cref="QueryFailedException">A value does not fit its <see cref="ResultType"/> (a DECIMAL wider than <see cref="decimal"/>).</exception>
+    public static ResultBatch FromArrow(Apache.Arrow.RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return ArrowConversion.ToResultBatch(batch);
+    }
+
+    /// <summary>The <see cref="ResultType"/> of an Arrow column of <paramref name="type"/>.</summary>
+    public static ResultType ResultTypeOf(Apache.Arrow.Types.IArrowType type) => ArrowConversion.ResultTypeOf(type);
+
     /// <summary>The value in <paramref name="row"/> of column <paramref name="column"/>, or null for NULL.</summary>
     public object? GetValue(int row, int column)
     {

@@ -121,7 +121,7 @@ public sealed class OrleansHaMetrics
         _zooKeeperRequests.Record(timing.Elapsed.TotalSeconds, new("operation", timing.Operation), new("outcome", timing.Succeeded ? "ok" : timing.Result.ToString()));
 
     /// <summary>Counts a query's stream: started now, then its rows and bytes as they pass, then how it ended.</summary>
-    public async IAsyncEnumerable<ResultBatch> TrackQueryAsync(IAsyncEnumerable<ResultBatch> batches)
+    public async IAsyncEnumerable<ArrowBatch> TrackQueryAsync(IAsyncEnumerable<ArrowBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
         Interlocked.Increment(ref _queriesStarted);
@@ -129,10 +129,12 @@ public sealed class OrleansHaMetrics
         bool completed = false;
         try
         {
-            await foreach (ResultBatch batch in batches)
+            await foreach (ArrowBatch batch in batches)
             {
                 Interlocked.Add(ref _rows, batch.RowCount);
-                Interlocked.Add(ref _bytes, SizeOf(batch));
+
+                // The Arrow IPC bytes as they travel: what the network and the job results carry.
+                Interlocked.Add(ref _bytes, batch.Ipc.Length);
                 yield return batch;
             }
 
@@ -165,24 +167,5 @@ public sealed class OrleansHaMetrics
         {
             yield return new Measurement<int>(state == current ? 1 : 0, new KeyValuePair<string, object?>("state", state.ToString()));
         }
-    }
-
-    /// <summary>The values' in-memory size: what the coordinator moved, whatever the wire format.</summary>
-    private static long SizeOf(ResultBatch batch)
-    {
-        long bytes = 0;
-        foreach (ResultVector vector in batch.Vectors)
-        {
-            bytes += vector.Type switch
-            {
-                _ when vector.Strings is { } strings => strings.Sum(s => (long)(s?.Length ?? 0) * sizeof(char)),
-                _ when vector.Binaries is { } binaries => binaries.Sum(b => (long)(b?.Length ?? 0)),
-                _ when vector.Booleans is not null => vector.Length,
-                _ when vector.Decimals is not null => vector.Length * (long)sizeof(decimal),
-                _ => vector.Length * (long)sizeof(long),
-            };
-        }
-
-        return bytes;
     }
 }

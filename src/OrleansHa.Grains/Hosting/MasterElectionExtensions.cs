@@ -58,6 +58,7 @@ public static class MasterElectionExtensions
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<OrleansHa.Grains.Diagnostics.OrleansHaMetrics>();
+        builder.Services.AddSingleton(_ => new OrleansHa.Engine.SandboxPool());
         builder.Services.AddSingleton<MasterLatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MasterLatch>());
         builder.Services.AddHostedService<OrphanedJobSweeper>();

@@ -3,25 +3,27 @@ using Orleans.Concurrency;
 using Orleans.GrainDirectory;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Placement;
-using OrleansHa.Grains.Query.Engine;
+using Apache.Arrow;
+using OrleansHa.Engine;
+using OrleansHa.Sql;
 
 namespace OrleansHa.Grains.Query;
 
 /// <summary>
 /// Runs queries on this executor node with DuckDB, in a sandbox that can read only the directories of the sources
-/// the query names. Reentrant: queries run side by side; each has its own DuckDB connection.
+/// the query names. Reentrant: queries run side by side, each on its own DuckDB database, taken warm from the node's
+/// <see cref="SandboxPool"/> when one with the same sources and limits is idle.
 /// </summary>
 [ExecutorPlacement]
 [GrainDirectory(GrainDirectoryName = SiloLocalGrainDirectory.Name)]
 [Reentrant]
-internal sealed class ExecutorGrain : Grain, IExecutorGrain
+internal sealed class ExecutorGrain(SandboxPool pool) : Grain, IExecutorGrain
 {
     private int _running;
 
     public Task<int> GetRunningCountAsync() => Task.FromResult(Volatile.Read(ref _running));
 
-    public async IAsyncEnumerable<ResultBatch> ExecuteAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ArrowBatch> ExecuteAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var sandbox = new QuerySandbox
@@ -32,9 +34,11 @@ internal sealed class ExecutorGrain : Grain, IExecutorGrain
         Interlocked.Increment(ref _running);
         try
         {
-            await foreach (ResultBatch batch in SandboxedDuckDb.ExecuteAsync(request.Sql, sandbox, cancellationToken))
+            await using IAsyncEnumerator<RecordBatch> batches = SandboxedDuckDb.ExecuteAsync(request.Sql, sandbox, pool, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (await EngineCalls.MoveNextAsync(batches))
             {
-                yield return batch;
+                using RecordBatch batch = batches.Current;
+                yield return ArrowBatch.Encode(batch);
             }
         }
         finally

@@ -12,7 +12,8 @@ namespace OrleansHa.Grains.Query;
 
 /// <summary>
 /// One job on a coordinator: binds the catalog's sources and views (cached, see <see cref="CatalogCache"/>), picks the executor running the fewest queries, and
-/// streams the executor's batches back as they come, so a large result never sits whole on the coordinator.
+/// streams the executor's Arrow batches back as they come, untouched, so a large result never sits whole on the
+/// coordinator and no value is looked at there.
 /// </summary>
 // On the coordinator that took the request when it can, with its directory entry kept there too: a failover or any
 // other node's death leaves the job alone. Calls from elsewhere name the coordinator (QueryPlacementHints).
@@ -36,11 +37,11 @@ internal sealed partial class QueryGrain(
 
     public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
 
-    public IAsyncEnumerable<ResultBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerable<ArrowBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
         metrics.TrackQueryAsync(StreamAsync(sql, onExecutorChosen: null, cancellationToken));
 
     /// <summary>Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.</summary>
-    private async IAsyncEnumerable<ResultBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ArrowBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         CatalogSnapshot catalog = await catalogCache.GetAsync();
@@ -50,7 +51,7 @@ internal sealed partial class QueryGrain(
             await onExecutorChosen();
         }
 
-        await using IAsyncEnumerator<ResultBatch> batches = executor
+        await using IAsyncEnumerator<ArrowBatch> batches = executor
             .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, catalog.Sources, catalog.Views), cancellationToken)
             .GetAsyncEnumerator(cancellationToken);
         while (await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken))
@@ -63,7 +64,7 @@ internal sealed partial class QueryGrain(
     /// The next batch, or an error as soon as membership declares the executor dead: a call waiting on a dead
     /// executor's stream is not always failed by Orleans itself, and a user must never wait on a dead node.
     /// </summary>
-    private async Task<bool> MoveNextUnlessDeadAsync(IAsyncEnumerator<ResultBatch> batches, SiloAddress executor, CancellationToken cancellationToken)
+    private async Task<bool> MoveNextUnlessDeadAsync(IAsyncEnumerator<ArrowBatch> batches, SiloAddress executor, CancellationToken cancellationToken)
     {
         Task<bool> next = batches.MoveNextAsync().AsTask();
         while (await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken)) != next)

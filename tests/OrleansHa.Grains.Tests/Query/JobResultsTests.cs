@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using OrleansHa.Grains.Query;
-using OrleansHa.Grains.Query.Engine;
 using Xunit.Abstractions;
 
 namespace OrleansHa.Grains.Tests.Query;
 
 /// <summary>Job results on disk: every page is right, wherever it starts, and a deep page costs no more than the first.</summary>
-[Collection(SerialQueryTests.Name)]
-public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) : IDisposable
+public sealed class JobResultsTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dist = Directory.CreateTempSubdirectory("orleans-ha-dist-").FullName;
 
@@ -18,7 +16,7 @@ public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) 
     {
         const int Rows = 3 * JobResults.IndexEvery + 17;
         Guid job = Guid.NewGuid();
-        long written = await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync($"SELECT i, 'row ' || i AS label FROM range({Rows}) t(i)", files.Sandbox()), CancellationToken.None);
+        long written = await JobResults.WriteAsync(_dist, job, EngineQueries.RunAsync($"SELECT i, 'row ' || i AS label FROM range({Rows}) t(i)"), CancellationToken.None);
         Assert.Equal(Rows, written);
 
         foreach (long offset in new long[] { 0, 1, JobResults.IndexEvery - 1, JobResults.IndexEvery, 2 * JobResults.IndexEvery + 5, Rows - 3 })
@@ -40,7 +38,7 @@ public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) 
     {
         const string Failing = "SELECT CAST(CASE WHEN i = 500000 THEN 'x' ELSE i::VARCHAR END AS INTEGER) AS v FROM range(1000000) t(i)";
         await Assert.ThrowsAsync<OrleansHa.Abstractions.Query.QueryFailedException>(() =>
-            JobResults.WriteAsync(_dist, Guid.NewGuid(), SandboxedDuckDb.ExecuteAsync(Failing, files.Sandbox()), CancellationToken.None));
+            JobResults.WriteAsync(_dist, Guid.NewGuid(), EngineQueries.RunAsync(Failing), CancellationToken.None));
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dist, "jobs")));
     }
@@ -49,7 +47,7 @@ public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) 
     public async Task A_result_without_an_index_still_pages_by_reading_from_the_start()
     {
         Guid job = Guid.NewGuid();
-        await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync("SELECT i FROM range(1000) t(i)", files.Sandbox()), CancellationToken.None);
+        await JobResults.WriteAsync(_dist, job, EngineQueries.RunAsync("SELECT i FROM range(1000) t(i)"), CancellationToken.None);
         File.Delete(Path.ChangeExtension(JobResults.PathOf(_dist, job), ".idx"));
 
         var (_, rows) = await JobResults.ReadPageAsync(_dist, job, 700, 5, CancellationToken.None);
@@ -62,7 +60,7 @@ public sealed class JobResultsTests(QueryFiles files, ITestOutputHelper output) 
     {
         const int Rows = 2_000_000;
         Guid job = Guid.NewGuid();
-        await JobResults.WriteAsync(_dist, job, SandboxedDuckDb.ExecuteAsync($"SELECT i FROM range({Rows}) t(i)", files.Sandbox()), CancellationToken.None);
+        await JobResults.WriteAsync(_dist, job, EngineQueries.RunAsync($"SELECT i FROM range({Rows}) t(i)"), CancellationToken.None);
 
         var first = Stopwatch.StartNew();
         var (_, head) = await JobResults.ReadPageAsync(_dist, job, 0, 500, CancellationToken.None);

@@ -1,11 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Query.Engine;
 
 namespace OrleansHa.Grains.Tests.Query;
 
-public sealed class ResultBatchSerializationTests(QueryFiles files) : IClassFixture<QueryFiles>, IDisposable
+public sealed class ResultBatchSerializationTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection()
         .AddSerializer(builder => builder.AddAssembly(typeof(ResultBatch).Assembly))
@@ -56,7 +55,8 @@ public sealed class ResultBatchSerializationTests(QueryFiles files) : IClassFixt
     [Fact]
     public async Task A_batch_from_a_query_survives_a_round_trip()
     {
-        var batch = Assert.Single(await QueryFiles.RunAsync($"SELECT * FROM '{files.Data}/sales.parquet' ORDER BY id LIMIT 20", files.Sandbox()));
+        var batch = Assert.Single(await EngineQueries.ListAsync(
+            "SELECT i AS id, (i * 1.25)::DECIMAL(10,2) AS amount, DATE '2024-01-01' + i::INTEGER AS day, CASE WHEN i % 3 = 0 THEN NULL ELSE 'n' || i END AS note, [i, NULL] AS list FROM range(20) t(i)"));
 
         var copy = RoundTrip(batch);
 

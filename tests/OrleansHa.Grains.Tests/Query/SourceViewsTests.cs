@@ -1,4 +1,5 @@
 using OrleansHa.Abstractions;
+using OrleansHa.Abstractions.Query;
 using OrleansHa.Grains.Query;
 
 namespace OrleansHa.Grains.Tests.Query;
@@ -30,5 +31,24 @@ public sealed class SourceViewsTests
         Assert.Equal(["people"], SourceViews.For(Sources, Views, "SELECT count(*) FROM \"people\"").Keys);
         Assert.Empty(SourceViews.For(Sources, Views, "SELECT 1"));
         Assert.Equal(5, SourceViews.For(Sources, Views).Count);
+    }
+
+    [Fact]
+    public async Task A_source_without_files_fails_only_the_queries_that_read_it()
+    {
+        string empty = Directory.CreateTempSubdirectory("orleans-ha-empty-source-").FullName;
+        try
+        {
+            var sandbox = EngineQueries.Sandbox(empty) with { Views = SourceViews.For([new("pending", empty)], []) };
+
+            Assert.Equal([[1L]], (await EngineQueries.ListAsync("SELECT 1::BIGINT", sandbox)).SelectMany(batch => batch.Rows()));
+            var failure = await Assert.ThrowsAsync<QueryFailedException>(() => EngineQueries.ListAsync("SELECT * FROM pending", sandbox));
+            Assert.Equal(QueryFailureKind.Sql, failure.Kind);
+            Assert.Contains($"Source directory {empty} holds no .parquet, .csv or .json file.", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
     }
 }

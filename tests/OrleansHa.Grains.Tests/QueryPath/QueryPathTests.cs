@@ -73,5 +73,11 @@ public sealed class QueryPathTests(QueryClusterFixture cluster) : IClassFixture<
         Assert.Contains("syntax error", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
-    private IAsyncEnumerable<ResultBatch> Query(string sql) => cluster.Cluster.Client.GetGrain<IQueryGrain>(Guid.NewGuid()).RunAsync(sql);
+    private async IAsyncEnumerable<ResultBatch> Query(string sql)
+    {
+        await foreach (ArrowBatch batch in cluster.Cluster.Client.GetGrain<IQueryGrain>(Guid.NewGuid()).RunAsync(sql))
+        {
+            yield return batch.ToResultBatch();
+        }
+    }
 }

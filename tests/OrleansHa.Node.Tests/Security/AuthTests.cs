@@ -213,7 +213,7 @@ public sealed class AuthTests(EnsembleFixture zk) : NodeClusterTest(zk)
             // What applications use works.
             Assert.Equal(view.Epoch, (await client.GetGrain<IClusterStatusGrain>(0).GetStatusAsync()).Master!.Epoch);
             Assert.Empty(await master.ListSourcesAsync());
-            await foreach (ResultBatch batch in client.GetGrain<IQueryGrain>(Guid.NewGuid()).RunAsync("SELECT 1 AS one"))
+            await foreach (ArrowBatch batch in client.GetGrain<IQueryGrain>(Guid.NewGuid()).RunAsync("SELECT 1 AS one"))
             {
                 Assert.Equal(1, batch.RowCount);
             }

@@ -1,6 +1,4 @@
-using OrleansHa.Grains.Query.Engine;
-
-namespace OrleansHa.Grains.Tests.Query;
+namespace OrleansHa.Engine.Tests;
 
 public sealed class SqlGuardTests
 {

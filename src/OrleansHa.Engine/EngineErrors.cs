@@ -1,13 +1,12 @@
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
-using OrleansHa.Abstractions.Query;
 
-namespace OrleansHa.Grains.Query.Engine;
+namespace OrleansHa.Engine;
 
-/// <summary>Turns DuckDB's errors into <see cref="QueryFailedException"/>s of the right kind, keeping DuckDB's message.</summary>
+/// <summary>Turns DuckDB's errors into <see cref="EngineException"/>s of the right kind, keeping DuckDB's message.</summary>
 internal static class EngineErrors
 {
-    public static QueryFailedException FromDuckDb(DuckDBException exception, string? memoryLimit = null) =>
+    public static EngineException FromDuckDb(DuckDBException exception, string? memoryLimit = null) =>
         exception.ErrorType switch
         {
             DuckDBErrorType.Permission => Permission(exception.Message),
@@ -19,7 +18,7 @@ internal static class EngineErrors
     /// By DuckDB's message, which starts with the error's class ("Permission Error: ..."): several paths (a failed
     /// prepare, for one) give no error type.
     /// </summary>
-    public static QueryFailedException FromMessage(string message, string? memoryLimit = null)
+    public static EngineException FromMessage(string message, string? memoryLimit = null)
     {
         message = message.Trim();
         if (message.StartsWith("Permission Error", StringComparison.OrdinalIgnoreCase))
@@ -37,15 +36,15 @@ internal static class EngineErrors
             return Memory(message, memoryLimit);
         }
 
-        return new QueryFailedException(QueryFailureKind.Sql, message);
+        return new EngineException(EngineFailureKind.Sql, message);
     }
 
-    private static QueryFailedException Permission(string message) =>
-        new(QueryFailureKind.Permission, $"The query sandbox refused it: {message.Trim()}");
+    private static EngineException Permission(string message) =>
+        new(EngineFailureKind.Permission, $"The query sandbox refused it: {message.Trim()}");
 
-    private static QueryFailedException Memory(string message, string? memoryLimit) =>
+    private static EngineException Memory(string message, string? memoryLimit) =>
         new(
-            QueryFailureKind.MemoryLimit,
+            EngineFailureKind.MemoryLimit,
             memoryLimit is null
                 ? $"The query needed more memory than its limit: {message.Trim()}"
                 : $"The query needed more memory than its limit of {memoryLimit}: {message.Trim()}");

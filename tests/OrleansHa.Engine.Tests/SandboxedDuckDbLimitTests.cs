@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Query.Engine;
+using Apache.Arrow;
+
+
 using Xunit.Abstractions;
 
-namespace OrleansHa.Grains.Tests.Query;
+namespace OrleansHa.Engine.Tests;
 
 [Collection(SerialQueryTests.Name)]
 public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelper output)
@@ -15,18 +16,18 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
     [Fact]
     public async Task Invalid_SQL_fails_as_Sql_with_DuckDBs_message()
     {
-        var syntax = await QueryFiles.FailsAsync("SELEC 1", files.Sandbox(), QueryFailureKind.Sql);
+        var syntax = await QueryFiles.FailsAsync("SELEC 1", files.Sandbox(), EngineFailureKind.Sql);
         Assert.Contains("Parser Error", syntax.Message, StringComparison.Ordinal);
         Assert.Contains("SELEC", syntax.Message, StringComparison.Ordinal);
 
-        var binder = await QueryFiles.FailsAsync($"SELECT nope FROM '{files.Data}/people.csv'", files.Sandbox(), QueryFailureKind.Sql);
+        var binder = await QueryFiles.FailsAsync($"SELECT nope FROM '{files.Data}/people.csv'", files.Sandbox(), EngineFailureKind.Sql);
         Assert.Contains("Binder Error", binder.Message, StringComparison.Ordinal);
         Assert.Contains("nope", binder.Message, StringComparison.Ordinal);
 
-        var missing = await QueryFiles.FailsAsync($"SELECT * FROM '{files.Data}/missing.csv'", files.Sandbox(), QueryFailureKind.Sql);
+        var missing = await QueryFiles.FailsAsync($"SELECT * FROM '{files.Data}/missing.csv'", files.Sandbox(), EngineFailureKind.Sql);
         Assert.Contains("missing.csv", missing.Message, StringComparison.Ordinal);
 
-        await QueryFiles.FailsAsync("   -- nothing\n", files.Sandbox(), QueryFailureKind.Sql);
+        await QueryFiles.FailsAsync("   -- nothing\n", files.Sandbox(), EngineFailureKind.Sql);
     }
 
     [Fact]
@@ -35,15 +36,16 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         var sql = "SELECT CAST(CASE WHEN i = 2500000 THEN 'x' ELSE i::VARCHAR END AS INTEGER) AS v FROM range(5000000) t(i)";
         var rows = 0L;
 
-        var failure = await Assert.ThrowsAsync<QueryFailedException>(async () =>
+        var failure = await Assert.ThrowsAsync<EngineException>(async () =>
         {
             await foreach (var batch in SandboxedDuckDb.ExecuteAsync(sql, files.Sandbox()))
             {
-                rows += batch.RowCount;
+                rows += batch.Length;
+                batch.Dispose();
             }
         });
 
-        Assert.Equal(QueryFailureKind.Sql, failure.Kind);
+        Assert.Equal(EngineFailureKind.Sql, failure.Kind);
         Assert.Contains("Conversion Error", failure.Message, StringComparison.Ordinal);
         Assert.True(rows < 5_000_000, $"{rows} rows");
     }
@@ -55,13 +57,13 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         var released = new TaskCompletionSource();
         var stopwatch = Stopwatch.StartNew();
 
-        var failure = await Assert.ThrowsAsync<QueryFailedException>(() =>
-            Drain(SandboxedDuckDb.ExecuteAsync(Endless, files.Sandbox(timeout), () => released.TrySetResult(), CancellationToken.None)));
+        var failure = await Assert.ThrowsAsync<EngineException>(() =>
+            Drain(SandboxedDuckDb.ExecuteAsync(Endless, files.Sandbox(timeout), null, () => released.TrySetResult(), CancellationToken.None)));
         var failedAfter = stopwatch.Elapsed;
         await released.Task.WaitAsync(TimeSpan.FromSeconds(1));
         var releasedAfter = stopwatch.Elapsed;
 
-        Assert.Equal(QueryFailureKind.Timeout, failure.Kind);
+        Assert.Equal(EngineFailureKind.Timeout, failure.Kind);
         Assert.Contains("timeout of 0.5 s", failure.Message, StringComparison.Ordinal);
         Report("timeout 500 ms", failedAfter, releasedAfter);
         Assert.True(failedAfter < timeout + TimeSpan.FromSeconds(1), $"failed after {failedAfter}");
@@ -75,18 +77,18 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         {
             using var cts = new CancellationTokenSource();
             var released = new TaskCompletionSource();
-            var query = Drain(SandboxedDuckDb.ExecuteAsync(Endless, files.Sandbox(), () => released.TrySetResult(), cts.Token));
+            var query = Drain(SandboxedDuckDb.ExecuteAsync(Endless, files.Sandbox(), null, () => released.TrySetResult(), cts.Token));
             await Task.Delay(200);
             Assert.False(query.IsCompleted, $"the endless query ended by itself: {query.Exception?.InnerException?.Message ?? "with a result"}");
 
             var stopwatch = Stopwatch.StartNew();
             await cts.CancelAsync();
-            var failure = await Assert.ThrowsAsync<QueryFailedException>(() => query);
+            var failure = await Assert.ThrowsAsync<EngineException>(() => query);
             var failedAfter = stopwatch.Elapsed;
             await released.Task.WaitAsync(TimeSpan.FromSeconds(1));
             var releasedAfter = stopwatch.Elapsed;
 
-            Assert.Equal(QueryFailureKind.Canceled, failure.Kind);
+            Assert.Equal(EngineFailureKind.Canceled, failure.Kind);
             Assert.Contains("canceled by its caller", failure.Message, StringComparison.Ordinal);
             Report($"cancel after 200 ms, trial {trial}", failedAfter, releasedAfter);
             latencies.Add(releasedAfter);
@@ -102,10 +104,11 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         var released = new TaskCompletionSource();
         var batches = 0;
 
-        var failure = await Assert.ThrowsAsync<QueryFailedException>(async () =>
+        var failure = await Assert.ThrowsAsync<EngineException>(async () =>
         {
-            await foreach (var _ in SandboxedDuckDb.ExecuteAsync("SELECT * FROM range(10000000000)", files.Sandbox(), () => released.TrySetResult(), cts.Token))
+            await foreach (var batch in SandboxedDuckDb.ExecuteAsync("SELECT * FROM range(10000000000)", files.Sandbox(), null, () => released.TrySetResult(), cts.Token))
             {
+                batch.Dispose();
                 if (++batches == 3)
                 {
                     await cts.CancelAsync();
@@ -113,7 +116,7 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
             }
         });
 
-        Assert.Equal(QueryFailureKind.Canceled, failure.Kind);
+        Assert.Equal(EngineFailureKind.Canceled, failure.Kind);
         Assert.Equal(3, batches);
         await released.Task.WaitAsync(TimeSpan.FromSeconds(1));
     }
@@ -122,9 +125,10 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
     public async Task Stopping_the_enumeration_early_stops_the_query()
     {
         var released = new TaskCompletionSource();
-        await foreach (var batch in SandboxedDuckDb.ExecuteAsync("SELECT * FROM range(10000000000)", files.Sandbox(), () => released.TrySetResult(), CancellationToken.None))
+        await foreach (var batch in SandboxedDuckDb.ExecuteAsync("SELECT * FROM range(10000000000)", files.Sandbox(), null, () => released.TrySetResult(), CancellationToken.None))
         {
-            Assert.Equal(4096, batch.RowCount);
+            Assert.Equal(2048, batch.Length);
+            batch.Dispose();
             break;
         }
 
@@ -137,7 +141,7 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
-        await QueryFiles.FailsAsync("SELECT 1", files.Sandbox(), QueryFailureKind.Canceled, cts.Token);
+        await QueryFiles.FailsAsync("SELECT 1", files.Sandbox(), EngineFailureKind.Canceled, ct: cts.Token);
     }
 
     [Fact]
@@ -148,7 +152,7 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         var failure = await QueryFiles.FailsAsync(
             "SELECT count(DISTINCT i::VARCHAR || 'some padding') FROM range(20000000) t(i)",
             files.Sandbox(memoryLimit: "64MB"),
-            QueryFailureKind.MemoryLimit);
+            EngineFailureKind.MemoryLimit);
 
         output.WriteLine($"{stopwatch.ElapsedMilliseconds} ms: {failure.Message}");
         Assert.Contains("64MB", failure.Message, StringComparison.Ordinal);
@@ -164,7 +168,7 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
 
         // A hash aggregate over far more than 64 MB of strings: it only fits by spilling.
         const string Sql = "SELECT count(*) FROM (SELECT i::VARCHAR || repeat('x', 40) AS s FROM range(3000000) t(i) GROUP BY s)";
-        await QueryFiles.FailsAsync(Sql, sandbox with { TempDirectory = null }, QueryFailureKind.MemoryLimit);
+        await QueryFiles.FailsAsync(Sql, sandbox with { TempDirectory = null }, EngineFailureKind.MemoryLimit);
 
         var rows = await QueryFiles.RowsAsync(Sql, sandbox);
 
@@ -172,10 +176,11 @@ public sealed class SandboxedDuckDbLimitTests(QueryFiles files, ITestOutputHelpe
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
     }
 
-    private static async Task Drain(IAsyncEnumerable<ResultBatch> batches)
+    private static async Task Drain(IAsyncEnumerable<RecordBatch> batches)
     {
-        await foreach (var _ in batches)
+        await foreach (var batch in batches)
         {
+            batch.Dispose();
         }
     }
 

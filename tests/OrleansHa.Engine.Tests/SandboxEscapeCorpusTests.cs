@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using OrleansHa.Abstractions.Query;
 
-namespace OrleansHa.Grains.Tests.Query;
+namespace OrleansHa.Engine.Tests;
 
 /// <summary>
 /// The escape corpus (<c>SandboxEscapes.tsv</c>, kept as data so that attempts are added without code): each attempt
@@ -20,9 +19,9 @@ public sealed class SandboxEscapeCorpusTests(QueryFiles files)
     public async Task Each_escape_attempt_is_refused_or_stopped_and_the_engine_stays_usable(string expected, string attempt)
     {
         string sql = attempt.Replace("{data}", files.Data, StringComparison.Ordinal).Replace("{outside}", files.Outside, StringComparison.Ordinal);
-        QueryFailureKind[] kinds = expected.Split('|').Select(Enum.Parse<QueryFailureKind>).ToArray();
+        EngineFailureKind[] kinds = expected.Split('|').Select(Enum.Parse<EngineFailureKind>).ToArray();
 
-        var failure = await Assert.ThrowsAsync<QueryFailedException>(() => QueryFiles.RunAsync(sql, files.Sandbox(TimeSpan.FromSeconds(2), "64MB")));
+        var failure = await Assert.ThrowsAsync<EngineException>(() => QueryFiles.RunAsync(sql, files.Sandbox(TimeSpan.FromSeconds(2), "64MB")));
 
         Assert.True(kinds.Contains(failure.Kind), $"expected {expected}, got {failure.Kind}: {failure.Message}");
         Assert.False(string.IsNullOrWhiteSpace(failure.Message));

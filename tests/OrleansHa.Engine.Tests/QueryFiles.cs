@@ -1,8 +1,9 @@
+using Apache.Arrow;
 using DuckDB.NET.Data;
-using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Query.Engine;
 
-namespace OrleansHa.Grains.Tests.Query;
+
+
+namespace OrleansHa.Engine.Tests;
 
 /// <summary>
 /// Real files to query, in a fresh temp directory: <c>data/</c> is the allowed directory, <c>outside/</c> is not.
@@ -68,13 +69,12 @@ public sealed class QueryFiles : IDisposable
     /// <summary>A directory next to it that is not allowed.</summary>
     public string Outside { get; }
 
-    internal QuerySandbox Sandbox(TimeSpan? timeout = null, string memoryLimit = "256MB", int batchSize = QuerySandbox.DefaultBatchSize) => new()
+    internal QuerySandbox Sandbox(TimeSpan? timeout = null, string memoryLimit = "256MB") => new()
     {
         AllowedDirectories = [Data],
         MemoryLimit = memoryLimit,
         Timeout = timeout ?? TimeSpan.FromSeconds(20),
         Threads = 2,
-        BatchSize = batchSize,
     };
 
     public void Dispose()
@@ -88,10 +88,11 @@ public sealed class QueryFiles : IDisposable
         }
     }
 
-    internal static async Task<List<ResultBatch>> RunAsync(string sql, QuerySandbox sandbox, CancellationToken ct = default)
+    /// <summary>Every batch of the result (the caller disposes them).</summary>
+    internal static async Task<List<RecordBatch>> RunAsync(string sql, QuerySandbox sandbox, SandboxPool? pool = null, CancellationToken ct = default)
     {
-        var batches = new List<ResultBatch>();
-        await foreach (var batch in SandboxedDuckDb.ExecuteAsync(sql, sandbox, ct))
+        var batches = new List<RecordBatch>();
+        await foreach (var batch in SandboxedDuckDb.ExecuteAsync(sql, sandbox, pool, ct))
         {
             batches.Add(batch);
         }
@@ -99,12 +100,17 @@ public sealed class QueryFiles : IDisposable
         return batches;
     }
 
-    internal static async Task<List<object?[]>> RowsAsync(string sql, QuerySandbox sandbox) =>
-        (await RunAsync(sql, sandbox)).SelectMany(batch => batch.Rows()).ToList();
-
-    internal static async Task<QueryFailedException> FailsAsync(string sql, QuerySandbox sandbox, QueryFailureKind kind, CancellationToken ct = default)
+    internal static async Task<List<object?[]>> RowsAsync(string sql, QuerySandbox sandbox, SandboxPool? pool = null)
     {
-        var failure = await Assert.ThrowsAsync<QueryFailedException>(() => RunAsync(sql, sandbox, ct));
+        var batches = await RunAsync(sql, sandbox, pool);
+        var rows = batches.SelectMany(ArrowValues.Rows).ToList();
+        batches.ForEach(batch => batch.Dispose());
+        return rows;
+    }
+
+    internal static async Task<EngineException> FailsAsync(string sql, QuerySandbox sandbox, EngineFailureKind kind, SandboxPool? pool = null, CancellationToken ct = default)
+    {
+        var failure = await Assert.ThrowsAsync<EngineException>(() => RunAsync(sql, sandbox, pool, ct));
         Assert.True(kind == failure.Kind, $"expected {kind}, got {failure.Kind}: {failure.Message}");
         return failure;
     }

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace OrleansHa.Abstractions.Query;
+namespace OrleansHa.Sql;
 
 /// <summary>
 /// The text of a query, tokenised as DuckDB's (PostgreSQL's) scanner does: comments (nested block comments too),

@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using DuckDB.NET.Native;
-using OrleansHa.Abstractions.Query;
 
-namespace OrleansHa.Grains.Query.Engine;
+namespace OrleansHa.Engine;
 
 /// <summary>
 /// Parses and binds the query once, without running it, to refuse what the sandbox does not run: more than one
@@ -54,8 +53,11 @@ internal static partial class StatementCheck
         Multi = 27,
     }
 
-    /// <summary>Throws <see cref="QueryFailedException"/> unless <paramref name="sql"/> is one statement that only reads.</summary>
-    public static void EnsureSingleRead(DuckDBNativeConnection connection, string sql)
+    /// <summary>
+    /// <paramref name="sql"/> prepared (parsed and bound once, not run), for the caller to execute and dispose; throws
+    /// <see cref="EngineException"/> unless it is one statement that only reads.
+    /// </summary>
+    public static DuckDBPreparedStatement PrepareSingleRead(DuckDBNativeConnection connection, string sql)
     {
         var count = NativeMethods.ExtractStatements.DuckDBExtractStatements(connection, sql, out var extracted);
         using (extracted)
@@ -64,21 +66,21 @@ internal static partial class StatementCheck
             {
                 var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(extracted);
                 throw string.IsNullOrWhiteSpace(error)
-                    ? new QueryFailedException(QueryFailureKind.Sql, "The query is empty: it has no SQL statement.")
+                    ? new EngineException(EngineFailureKind.Sql, "The query is empty: it has no SQL statement.")
                     : EngineErrors.FromMessage(error);
             }
 
             if (count > 1)
             {
-                throw new QueryFailedException(
-                    QueryFailureKind.Permission,
+                throw new EngineException(
+                    EngineFailureKind.Permission,
                     $"The query sandbox runs exactly one SQL statement per query; this query has {count}.");
             }
 
             // Preparing binds, and binding some statements has side effects: refuse those on their first word first.
             SqlGuard.EnsureStartsAsRead(sql);
             var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection, extracted, 0, out var prepared);
-            using (prepared)
+            try
             {
                 if (state != DuckDBState.Success)
                 {
@@ -89,10 +91,17 @@ internal static partial class StatementCheck
                 var type = PreparedStatementType(prepared);
                 if (type is not (StatementType.Select or StatementType.Explain))
                 {
-                    throw new QueryFailedException(
-                        QueryFailureKind.Permission,
+                    throw new EngineException(
+                        EngineFailureKind.Permission,
                         $"The query sandbox runs only queries that read (SELECT or EXPLAIN); this is {Describe(type)}, which is refused.");
                 }
+
+                return prepared;
+            }
+            catch
+            {
+                prepared.Dispose();
+                throw;
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
-using OrleansHa.Abstractions.Query;
+using OrleansHa.Sql;
 
-namespace OrleansHa.Grains.Query.Engine;
+namespace OrleansHa.Engine;
 
 /// <summary>
 /// Checks on the text of a query, before DuckDB parses or binds it: it must start like a statement that reads, and it
@@ -71,7 +71,7 @@ internal static class SqlGuard
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Throws <see cref="QueryFailedException"/> (<see cref="QueryFailureKind.Permission"/>) unless <paramref name="sql"/>
+    /// Throws <see cref="EngineException"/> (<see cref="EngineFailureKind.Permission"/>) unless <paramref name="sql"/>
     /// starts like a statement that reads (SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, PIVOT, or
     /// EXPLAIN of one of them), possibly after opening parentheses. PRAGMA is refused: DuckDB expands some pragmas into
     /// other statements while parsing (<c>PRAGMA import_database</c> into the SQL files of a directory), and the ones
@@ -81,8 +81,8 @@ internal static class SqlGuard
     {
         if (FindNonReadingStart(sql) is { } start)
         {
-            throw new QueryFailedException(
-                QueryFailureKind.Permission,
+            throw new EngineException(
+                EngineFailureKind.Permission,
                 $"The query sandbox runs only queries that read (SELECT or EXPLAIN); this is {Describe(start)}, which is refused.");
         }
     }
@@ -90,13 +90,13 @@ internal static class SqlGuard
     /// <inheritdoc cref="SqlText.FindNonReadingStart"/>
     public static string? FindNonReadingStart(string sql) => SqlText.FindNonReadingStart(sql);
 
-    /// <summary>Throws <see cref="QueryFailedException"/> (<see cref="QueryFailureKind.Permission"/>) if <paramref name="sql"/> calls a forbidden function.</summary>
+    /// <summary>Throws <see cref="EngineException"/> (<see cref="EngineFailureKind.Permission"/>) if <paramref name="sql"/> calls a forbidden function.</summary>
     public static void EnsureNoForbiddenCall(string sql)
     {
         if (FindForbiddenCall(sql) is { } name)
         {
-            throw new QueryFailedException(
-                QueryFailureKind.Permission,
+            throw new EngineException(
+                EngineFailureKind.Permission,
                 $"The query sandbox does not allow calling {name}(): {ForbiddenFunctions[name]}.");
         }
     }

@@ -1,4 +1,4 @@
-namespace OrleansHa.Grains.Tests.Query;
+namespace OrleansHa.Engine.Tests;
 
 /// <summary>Tests that measure time or process memory run alone, not beside other test classes.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -1,16 +1,16 @@
 using DuckDB.NET.Data;
-using OrleansHa.Abstractions.Query;
-using OrleansHa.Grains.Query.Engine;
 
-namespace OrleansHa.Grains.Tests.Query;
 
-/// <summary>Every way out of the sandbox that we know of is refused, with <see cref="QueryFailureKind.Permission"/>.</summary>
+
+namespace OrleansHa.Engine.Tests;
+
+/// <summary>Every way out of the sandbox that we know of is refused, with <see cref="EngineFailureKind.Permission"/>.</summary>
 public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixture<QueryFiles>
 {
     [Fact]
     public async Task A_file_outside_the_allowed_directories_is_refused()
     {
-        var failure = await QueryFiles.FailsAsync("SELECT * FROM read_csv('/etc/passwd')", files.Sandbox(), QueryFailureKind.Permission);
+        var failure = await QueryFiles.FailsAsync("SELECT * FROM read_csv('/etc/passwd')", files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.Contains("/etc/passwd", failure.Message, StringComparison.Ordinal);
         Assert.Contains("Permission Error", failure.Message, StringComparison.Ordinal);
@@ -22,7 +22,7 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
         var failure = await QueryFiles.FailsAsync(
             $"SELECT * FROM read_csv('{files.Data}/../outside/secret.csv')",
             files.Sandbox(),
-            QueryFailureKind.Permission);
+            EngineFailureKind.Permission);
 
         Assert.Contains("secret.csv", failure.Message, StringComparison.Ordinal);
     }
@@ -30,9 +30,9 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [Fact]
     public async Task A_symbolic_link_inside_the_allowed_directory_pointing_outside_is_refused()
     {
-        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/secret.csv')", files.Sandbox(), QueryFailureKind.Permission);
-        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/outside-dir/secret.csv')", files.Sandbox(), QueryFailureKind.Permission);
-        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/*.csv')", files.Sandbox(), QueryFailureKind.Permission);
+        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/secret.csv')", files.Sandbox(), EngineFailureKind.Permission);
+        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/outside-dir/secret.csv')", files.Sandbox(), EngineFailureKind.Permission);
+        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}/links/*.csv')", files.Sandbox(), EngineFailureKind.Permission);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
         Directory.CreateDirectory(files.Data + "-archive");
         File.WriteAllText(Path.Combine(files.Data + "-archive", "old.csv"), "a\n1\n");
 
-        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}-archive/old.csv')", files.Sandbox(), QueryFailureKind.Permission);
+        await QueryFiles.FailsAsync($"SELECT * FROM read_csv('{files.Data}-archive/old.csv')", files.Sandbox(), EngineFailureKind.Permission);
     }
 
     [Theory]
@@ -51,18 +51,18 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [InlineData("read_parquet('https://example.com/x.parquet')")]
     [InlineData("read_csv('file:///etc/passwd')")]
     public async Task Other_readers_and_remote_paths_are_refused(string tableFunction) =>
-        await QueryFiles.FailsAsync($"SELECT * FROM {tableFunction}", files.Sandbox(), QueryFailureKind.Permission);
+        await QueryFiles.FailsAsync($"SELECT * FROM {tableFunction}", files.Sandbox(), EngineFailureKind.Permission);
 
     [Fact]
     public async Task COPY_TO_outside_is_refused()
     {
         var target = Path.Combine(files.Outside, "copied.csv");
 
-        var failure = await QueryFiles.FailsAsync($"COPY (SELECT 1) TO '{target}'", files.Sandbox(), QueryFailureKind.Permission);
+        var failure = await QueryFiles.FailsAsync($"COPY (SELECT 1) TO '{target}'", files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.Contains("COPY", failure.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(target));
-        await QueryFiles.FailsAsync("COPY (SELECT 1) TO '/tmp/x.csv'", files.Sandbox(), QueryFailureKind.Permission);
+        await QueryFiles.FailsAsync("COPY (SELECT 1) TO '/tmp/x.csv'", files.Sandbox(), EngineFailureKind.Permission);
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     {
         var target = Path.Combine(files.Data, "written.csv");
 
-        await QueryFiles.FailsAsync($"COPY (SELECT 1) TO '{target}'", files.Sandbox(), QueryFailureKind.Permission);
-        await QueryFiles.FailsAsync($"EXPORT DATABASE '{files.Data}/export'", files.Sandbox(), QueryFailureKind.Permission);
-        await QueryFiles.FailsAsync($"ATTACH '{files.Data}/attached.db'", files.Sandbox(), QueryFailureKind.Permission);
+        await QueryFiles.FailsAsync($"COPY (SELECT 1) TO '{target}'", files.Sandbox(), EngineFailureKind.Permission);
+        await QueryFiles.FailsAsync($"EXPORT DATABASE '{files.Data}/export'", files.Sandbox(), EngineFailureKind.Permission);
+        await QueryFiles.FailsAsync($"ATTACH '{files.Data}/attached.db'", files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.False(File.Exists(target));
         Assert.False(Directory.Exists(Path.Combine(files.Data, "export")), "preparing EXPORT DATABASE creates its directory: it must not be prepared");
@@ -95,7 +95,7 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [InlineData("CALL pragma_version()", "CALL")]
     public async Task Statements_that_do_not_read_are_refused(string sql, string named)
     {
-        var failure = await QueryFiles.FailsAsync(sql, files.Sandbox(), QueryFailureKind.Permission);
+        var failure = await QueryFiles.FailsAsync(sql, files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.Contains(named, failure.Message, StringComparison.Ordinal);
     }
@@ -106,7 +106,7 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [InlineData("SELECT 1; SELECT 2")]
     public async Task Only_one_statement_runs_per_query(string sql)
     {
-        var failure = await QueryFiles.FailsAsync(sql, files.Sandbox(), QueryFailureKind.Permission);
+        var failure = await QueryFiles.FailsAsync(sql, files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.Contains("exactly one SQL statement", failure.Message, StringComparison.Ordinal);
         Assert.Contains("has 2", failure.Message, StringComparison.Ordinal);
@@ -119,7 +119,7 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [InlineData("SELECT * FROM query('SELECT * FROM enable_' || 'logging(storage_path = ''{data}/logs'')')", "query")]
     public async Task Table_functions_that_get_around_the_locked_configuration_are_refused(string sql, string function)
     {
-        var failure = await QueryFiles.FailsAsync(sql.Replace("{data}", files.Data, StringComparison.Ordinal), files.Sandbox(), QueryFailureKind.Permission);
+        var failure = await QueryFiles.FailsAsync(sql.Replace("{data}", files.Data, StringComparison.Ordinal), files.Sandbox(), EngineFailureKind.Permission);
 
         Assert.Contains(function + "()", failure.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(files.Data, "logs")));
@@ -139,7 +139,8 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [Fact]
     public void The_settings_took_effect_and_are_locked()
     {
-        using var connection = SandboxedDuckDb.OpenSandboxedConnection(files.Sandbox(memoryLimit: "100MB"));
+        using var sandboxed = SandboxedConnection.Open(files.Sandbox(memoryLimit: "100MB").Settings);
+        var connection = sandboxed.Connection;
 
         Assert.Equal("false", Scalar(connection, "SELECT current_setting('enable_external_access')::VARCHAR"));
         Assert.Equal("true", Scalar(connection, "SELECT current_setting('lock_configuration')::VARCHAR"));
@@ -166,7 +167,8 @@ public sealed class SandboxedDuckDbSandboxTests(QueryFiles files) : IClassFixtur
     [Fact]
     public void On_its_own_DuckDB_refuses_writes_and_extensions_outside_but_allows_writing_into_an_allowed_directory()
     {
-        using var connection = SandboxedDuckDb.OpenSandboxedConnection(files.Sandbox());
+        using var sandboxed = SandboxedConnection.Open(files.Sandbox().Settings);
+        var connection = sandboxed.Connection;
 
         foreach (var escape in new[] { $"COPY (SELECT 1) TO '{files.Outside}/x.csv'", $"ATTACH '{files.Outside}/x.db'", "INSTALL httpfs", "LOAD httpfs" })
         {

@@ -1,6 +1,6 @@
-using OrleansHa.Abstractions.Query;
+using OrleansHa.Sql;
 
-namespace OrleansHa.Client.Tests;
+namespace OrleansHa.Engine.Tests;
 
 /// <summary>Which queries count as reads for auto-resubmission (the sandbox's first-word check, shared).</summary>
 public sealed class SqlTextTests

@@ -1,6 +1,4 @@
-using OrleansHa.Grains.Query.Engine;
-
-namespace OrleansHa.Grains.Tests.Query;
+namespace OrleansHa.Engine.Tests;
 
 public sealed class QuerySandboxTests(QueryFiles files) : IClassFixture<QueryFiles>
 {
@@ -44,7 +42,6 @@ public sealed class QuerySandboxTests(QueryFiles files) : IClassFixture<QueryFil
         Assert.Throws<ArgumentException>(() => new QuerySandbox { AllowedDirectories = [], MemoryLimit = "1GB'; SET x='1" });
         Assert.Throws<ArgumentException>(() => new QuerySandbox { AllowedDirectories = [], TempDirectory = "tmp" });
         Assert.Throws<ArgumentOutOfRangeException>(() => new QuerySandbox { AllowedDirectories = [], Threads = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new QuerySandbox { AllowedDirectories = [], BatchSize = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new QuerySandbox { AllowedDirectories = [], Timeout = TimeSpan.Zero });
         Assert.Equal("1GiB", new QuerySandbox { AllowedDirectories = [], MemoryLimit = "1 GiB" }.MemoryLimit);
     }
@@ -52,7 +49,7 @@ public sealed class QuerySandboxTests(QueryFiles files) : IClassFixture<QueryFil
     [Fact]
     public void The_settings_run_in_the_documented_order()
     {
-        var settings = SandboxedDuckDb.SettingsFor(files.Sandbox(), spillDirectory: null);
+        var settings = SandboxedConnection.SettingsFor(files.Sandbox().Settings, spillDirectory: null);
 
         Assert.Equal(
             [

@@ -1,22 +1,18 @@
 using System.Collections.ObjectModel;
 using System.Text.RegularExpressions;
 
-namespace OrleansHa.Grains.Query.Engine;
+namespace OrleansHa.Engine;
 
 /// <summary>
-/// What one query may use: the directories it may read, its memory, time and threads, how many rows go in a
-/// batch, and where it may spill. See <see cref="SandboxedDuckDb"/> for how each is enforced.
+/// What one query may use: the directories it may read, its memory, time and threads, where it may spill, and the views
+/// it may name. See <see cref="SandboxedDuckDb"/> for how each is enforced.
 /// </summary>
-internal sealed partial record QuerySandbox
+public sealed partial record QuerySandbox
 {
-    /// <summary>Rows per <see cref="Abstractions.Query.ResultBatch"/> unless told otherwise.</summary>
-    public const int DefaultBatchSize = 4096;
-
     private readonly IReadOnlyList<string> _allowedDirectories = [];
     private readonly string _memoryLimit = "256MB";
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(30);
     private readonly int _threads = 1;
-    private readonly int _batchSize = DefaultBatchSize;
     private readonly string? _tempDirectory;
     private readonly IReadOnlyDictionary<string, string> _views = ReadOnlyDictionary<string, string>.Empty;
 
@@ -75,17 +71,6 @@ internal sealed partial record QuerySandbox
         }
     }
 
-    /// <summary>Most rows in one batch (at least 1).</summary>
-    public int BatchSize
-    {
-        get => _batchSize;
-        init
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _batchSize = value;
-        }
-    }
-
     /// <summary>
     /// Where the query may spill to disk when its memory is short (each query gets its own subdirectory, removed
     /// afterwards), or null: no spilling, a query that does not fit in <see cref="MemoryLimit"/> fails.
@@ -105,7 +90,7 @@ internal sealed partial record QuerySandbox
     }
 
     /// <summary>
-    /// Views created in the query's fresh database before it runs, so that a query can name a source instead of
+    /// Views created in the query's database before it runs (kept there for the next query if the database is pooled), so that a query can name a source instead of
     /// its files: view name to the SELECT it stands for (for example <c>SELECT * FROM read_parquet('/data/sales/**/*.parquet')</c>).
     /// Each SELECT runs inside the sandbox like the query itself, and must pass the same checks (one statement that reads).
     /// </summary>
@@ -124,6 +109,9 @@ internal sealed partial record QuerySandbox
             _views = value;
         }
     }
+
+    /// <summary>What the query's database is set up with: queries with equal settings can share a pooled database.</summary>
+    internal SandboxSettings Settings => new(AllowedDirectories, MemoryLimit, Threads, TempDirectory);
 
     /// <summary>
     /// <paramref name="directory"/> as DuckDB's <c>allowed_directories</c> wants it: absolute, every symbolic link on
