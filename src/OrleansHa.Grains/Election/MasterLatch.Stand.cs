@@ -12,6 +12,7 @@ namespace OrleansHa.Grains.Election;
 internal sealed partial class MasterLatch
 {
     private static readonly TimeSpan FirstClaimRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan CandidateRemovalBound = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Waits on the lock as a registered candidate, then claims the next epoch. Null when the node refused to become
@@ -211,14 +212,21 @@ internal sealed partial class MasterLatch
             }
         }
 
+        // Not awaited: with ZooKeeper away the delete would wait for it, and the node that just got the lock must claim
+        // now (the claim itself rides out the outage). The node is ephemeral and goes with its session anyway.
+        _ = RemoveCandidateNodeAsync(path);
+    }
+
+    private async Task RemoveCandidateNodeAsync(string path)
+    {
+        using var bound = new CancellationTokenSource(CandidateRemovalBound);
         try
         {
-            ZooKeeperClient zk = await zooKeeper.GetAsync(CancellationToken.None);
-            await zk.DeleteAsync(path, cancellationToken: CancellationToken.None);
+            ZooKeeperClient zk = await zooKeeper.GetAsync(bound.Token);
+            await zk.DeleteAsync(path, cancellationToken: bound.Token);
         }
-        catch (ZooKeeperException)
+        catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException or TimeoutException or ObjectDisposedException)
         {
-            // Ephemeral: it goes with the session anyway.
         }
     }
 
