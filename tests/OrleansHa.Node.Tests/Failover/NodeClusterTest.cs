@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansHa.Clustering.ZooKeeper;
+
 namespace OrleansHa.Node.Tests.Failover;
 
 /// <summary>
@@ -17,4 +21,20 @@ public abstract class NodeClusterTest(EnsembleFixture zk) : IClassFixture<Ensemb
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>A grain client built by hand, as any application could: no login of its own, no token unless the test sets one.</summary>
+    protected async Task<IHost> StartRawClientAsync()
+    {
+        IHost host = new HostBuilder()
+            .UseOrleansClient(client => client
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = Cluster.ClusterId;
+                    o.ServiceId = "orleans-ha";
+                })
+                .UseZooKeeperClustering(o => o.ConnectionString = ZooKeeper.Ensemble.ConnectionString))
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
 }

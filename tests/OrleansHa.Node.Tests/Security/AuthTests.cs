@@ -284,22 +284,6 @@ public sealed class AuthTests(EnsembleFixture zk) : NodeClusterTest(zk)
     private static object AsReference(IAddressable grain, Type type) =>
         typeof(GrainExtensions).GetMethod(nameof(GrainExtensions.AsReference), 1, [typeof(IAddressable)])!.MakeGenericMethod(type).Invoke(null, [grain])!;
 
-    /// <summary>A grain client built by hand, as any application could: no login of its own, no token unless the test sets one.</summary>
-    private async Task<IHost> StartRawClientAsync()
-    {
-        IHost host = new HostBuilder()
-            .UseOrleansClient(client => client
-                .Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = Cluster.ClusterId;
-                    o.ServiceId = "orleans-ha";
-                })
-                .UseZooKeeperClustering(o => o.ConnectionString = ZooKeeper.Ensemble.ConnectionString))
-            .Build();
-        await host.StartAsync();
-        return host;
-    }
-
     private async Task<NodeProcess> StartMasterAsync()
     {
         NodeProcess node = await Cluster.StartAsync("m1");

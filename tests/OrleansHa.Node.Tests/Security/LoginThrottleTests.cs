@@ -66,16 +66,7 @@ public sealed class LoginThrottleTests(EnsembleFixture zk, ITestOutputHelper out
     public async Task The_grain_clients_login_is_throttled_by_user_with_a_typed_error()
     {
         NodeProcess node = await StartAsync($"auth.login.throttle.free-attempts={FreeAttempts}", "auth.login.throttle.initial-delay=30s");
-        using IHost host = new HostBuilder()
-            .UseOrleansClient(client => client
-                .Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = Cluster.ClusterId;
-                    o.ServiceId = "orleans-ha";
-                })
-                .UseZooKeeperClustering(o => o.ConnectionString = ZooKeeper.Ensemble.ConnectionString))
-            .Build();
-        await host.StartAsync();
+        using IHost host = await StartRawClientAsync();
         ILoginGrain login = host.Services.GetRequiredService<IClusterClient>().GetGrain<ILoginGrain>(0);
         for (int i = 0; i <= FreeAttempts; i++)
         {
