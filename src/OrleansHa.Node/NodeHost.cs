@@ -17,7 +17,7 @@ internal static class NodeHost
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         AddConsoleLogging(builder.Logging, config);
-        builder.WebHost.UseUrls($"http://{config.NodeAddress}:{config.WebPort}");
+        builder.WebHost.UseNodeListeners(config);
 
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(sp => new SharedZooKeeperClient(new ZooKeeperClientOptions
