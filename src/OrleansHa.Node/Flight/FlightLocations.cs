@@ -22,7 +22,8 @@ internal sealed class FlightLocations(IClusterMembershipService membership, ISil
         IEnumerable<string> others = membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress))
             .Select(m => metadata.GetSiloMetadata(m.SiloAddress).Metadata.GetValueOrDefault(SiloRoles.FlightUrlKey))
-            .OfType<string>()
+            .Where(uri => !string.IsNullOrEmpty(uri))
+            .Cast<string>()
             .Order(StringComparer.Ordinal);
         return [.. new[] { own }.Concat(others).Distinct(StringComparer.Ordinal).Select(uri => new FlightLocation(uri))];
     }
