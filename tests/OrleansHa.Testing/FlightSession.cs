@@ -16,28 +16,30 @@ public sealed class FlightSession : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    private FlightSession(string address, string token)
+    private FlightSession(string address, string? token)
     {
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
         Client = new FlightClient(_channel);
         Token = token;
-        Headers = new Metadata { { "authorization", "Bearer " + token } };
+        Headers = token is null ? [] : new Metadata { { "authorization", "Bearer " + token } };
     }
 
     public FlightClient Client { get; }
 
-    /// <summary>The token the handshake gave back.</summary>
-    public string Token { get; }
+    /// <summary>The token the handshake gave back; null on a session without a login.</summary>
+    public string? Token { get; }
 
-    /// <summary>The headers every call of this session sends: the Bearer token.</summary>
+    /// <summary>The headers every call of this session sends: the Bearer token, if any.</summary>
     public Metadata Headers { get; }
 
-    /// <summary>A channel without a login, for tests of what is refused.</summary>
-    public static FlightClient Anonymous(string address, out IDisposable channel)
+    /// <summary>A session without a login: for the login itself, and for tests of what is refused.</summary>
+    public static FlightSession Open(string address) => new(address, null);
+
+    /// <summary>The gRPC address of a Flight location (<c>grpc+tcp://host:port</c>).</summary>
+    public static string AddressOf(FlightLocation location)
     {
-        GrpcChannel opened = GrpcChannel.ForAddress(address);
-        channel = opened;
-        return new FlightClient(opened);
+        ArgumentNullException.ThrowIfNull(location);
+        return location.Uri.Replace("grpc+tcp://", "http://", StringComparison.Ordinal);
     }
 
     /// <summary>The <c>authorization</c> header of Basic credentials.</summary>
@@ -47,19 +49,16 @@ public sealed class FlightSession : IDisposable
     /// <summary>Logs in with a handshake carrying Basic credentials; throws the server's <see cref="RpcException"/> when refused.</summary>
     public static async Task<FlightSession> LoginAsync(string address, string user = TestCredentials.User, string password = TestCredentials.Password)
     {
-        FlightClient client = Anonymous(address, out IDisposable channel);
-        using (channel)
+        using FlightSession anonymous = Open(address);
+        using AsyncDuplexStreamingCall<FlightHandshakeRequest, FlightHandshakeResponse> handshake = anonymous.Client.Handshake(Basic(user, password));
+        await handshake.RequestStream.CompleteAsync();
+        while (await handshake.ResponseStream.MoveNext(CancellationToken.None))
         {
-            using AsyncDuplexStreamingCall<FlightHandshakeRequest, FlightHandshakeResponse> handshake = client.Handshake(Basic(user, password));
-            await handshake.RequestStream.CompleteAsync();
-            while (await handshake.ResponseStream.MoveNext(CancellationToken.None))
-            {
-            }
-
-            string bearer = (await handshake.ResponseHeadersAsync).GetValue("authorization")
-                ?? throw new InvalidOperationException("The handshake answered without an authorization header.");
-            return new FlightSession(address, bearer["Bearer ".Length..]);
         }
+
+        string bearer = (await handshake.ResponseHeadersAsync).GetValue("authorization")
+            ?? throw new InvalidOperationException("The handshake answered without an authorization header.");
+        return new FlightSession(address, bearer["Bearer ".Length..]);
     }
 
     public async Task<FlightInfo> InfoAsync(FlightDescriptor descriptor) => await Client.GetInfo(descriptor, Headers).ResponseAsync;
@@ -80,6 +79,14 @@ public sealed class FlightSession : IDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>The first value of the ticket's first column, a BIGINT.</summary>
+    public async Task<long> ScalarAsync(FlightTicket ticket)
+    {
+        long? value = null;
+        await ReadAsync(ticket, batch => value ??= ((Int64Array)batch.Column(0)).GetValue(0));
+        return value ?? throw new InvalidOperationException("The stream had no row.");
     }
 
     public void Dispose() => _channel.Dispose();

@@ -8,6 +8,9 @@ namespace OrleansHa.Node.Flight;
 /// </summary>
 internal static class FlightHosting
 {
+    /// <summary>Where gRPC puts the methods of Flight's service (its protobuf package and service name).</summary>
+    private const string ServicePath = "/arrow.flight.protocol.FlightService";
+
     public static void AddFlight(this IServiceCollection services, NodeConfiguration config)
     {
         if (!config.CoordinatorEnabled)
@@ -25,11 +28,17 @@ internal static class FlightHosting
     {
         if (config.CoordinatorEnabled)
         {
-            app.MapFlightEndpoint().RequireHost($"*:{config.FlightPort}");
+            // Not tied to a host name: a proxy in front may present another. Only the Flight port speaks HTTP/2 without
+            // TLS, which gRPC needs, so the web port cannot carry these calls.
+            app.MapFlightEndpoint();
         }
     }
 
-    /// <summary>A request on the Flight port: Flight checks its own logins (<see cref="FlightAuthentication"/>), not REST's.</summary>
+    /// <summary>
+    /// A call of the Flight service on the Flight port: Flight checks its own logins (<see cref="FlightAuthentication"/>),
+    /// not REST's. Anything else on that port (REST's paths over HTTP/2) still passes REST's check.
+    /// </summary>
     public static bool IsFlightRequest(HttpContext context, NodeConfiguration config) =>
-        config.CoordinatorEnabled && context.Connection.LocalPort == config.FlightPort;
+        config.CoordinatorEnabled && context.Connection.LocalPort == config.FlightPort
+        && context.Request.Path.StartsWithSegments(ServicePath, StringComparison.Ordinal);
 }

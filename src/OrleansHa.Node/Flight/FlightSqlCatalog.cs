@@ -62,15 +62,7 @@ internal sealed class FlightSqlCatalog(MasterClient master, FlightQueries querie
             ? []
             : await master.ReadAsync(m => m.ListSpacesAsync(), cancellationToken);
         string[] matching = [.. spaces.Where(s => Like(command.HasDbSchemaFilterPattern ? command.DbSchemaFilterPattern : null, s)).Order(StringComparer.Ordinal)];
-        var catalogs = new StringArray.Builder();
-        var names = new StringArray.Builder();
-        foreach (string space in matching)
-        {
-            catalogs.AppendNull();
-            names.Append(space);
-        }
-
-        return new RecordBatch(DbSchemasSchema, [catalogs.Build(), names.Build()], matching.Length);
+        return new RecordBatch(DbSchemasSchema, [Nulls(matching.Length), new StringArray.Builder().AppendRange(matching).Build()], matching.Length);
     }
 
     private async Task<RecordBatch> TablesAsync(CommandGetTables command, CancellationToken cancellationToken)
@@ -88,13 +80,11 @@ internal sealed class FlightSqlCatalog(MasterClient master, FlightQueries querie
                 .Where(t => command.TableTypes.Count == 0 || command.TableTypes.Contains(t.Type, StringComparer.OrdinalIgnoreCase))
                 .OrderBy(t => t.Name, StringComparer.Ordinal),
         ];
-        var nulls = new StringArray.Builder();
         var names = new StringArray.Builder();
         var types = new StringArray.Builder();
         var schemas = new BinaryArray.Builder();
         foreach ((string name, string type) in tables)
         {
-            nulls.AppendNull();
             names.Append(name);
             types.Append(type);
             if (command.IncludeSchema)
@@ -104,17 +94,22 @@ internal sealed class FlightSqlCatalog(MasterClient master, FlightQueries querie
             }
         }
 
-        StringArray catalogs = nulls.Build();
-        var nullSchemas = new StringArray.Builder();
-        for (int i = 0; i < tables.Length; i++)
+        IArrowArray[] columns = command.IncludeSchema
+            ? [Nulls(tables.Length), Nulls(tables.Length), names.Build(), types.Build(), schemas.Build()]
+            : [Nulls(tables.Length), Nulls(tables.Length), names.Build(), types.Build()];
+        return new RecordBatch(command.IncludeSchema ? TablesWithSchemasSchema : TablesSchema, columns, tables.Length);
+    }
+
+    /// <summary>A column of <paramref name="count"/> nulls: no catalog, no schema.</summary>
+    private static StringArray Nulls(int count)
+    {
+        var nulls = new StringArray.Builder();
+        for (int i = 0; i < count; i++)
         {
-            nullSchemas.AppendNull();
+            nulls.AppendNull();
         }
 
-        IArrowArray[] columns = command.IncludeSchema
-            ? [catalogs, nullSchemas.Build(), names.Build(), types.Build(), schemas.Build()]
-            : [catalogs, nullSchemas.Build(), names.Build(), types.Build()];
-        return new RecordBatch(command.IncludeSchema ? TablesWithSchemasSchema : TablesSchema, columns, tables.Length);
+        return nulls.Build();
     }
 
     private static Schema TablesSchemaWith(bool includeSchema)

@@ -28,7 +28,7 @@ public sealed class FlightFailoverTests(EnsembleFixture zk) : NodeClusterTest(zk
         using FlightSession session = await FlightSession.LoginAsync(coordinator.FlightUrl);
         FlightInfo info = await WithRetryAsync(() => session.InfoAsync(Scan));
         FlightEndpoint endpoint = Assert.Single(info.Endpoints);
-        Assert.Equal(coordinator.FlightUrl, Url(endpoint.Locations.First()));
+        Assert.Equal(coordinator.FlightUrl, FlightSession.AddressOf(endpoint.Locations.First()));
 
         long before = 0;
         RpcException broken = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -47,8 +47,8 @@ public sealed class FlightFailoverTests(EnsembleFixture zk) : NodeClusterTest(zk
         Assert.InRange(before, 10 * 2048, Rows - 1);
 
         // The next location of the same endpoint, with the same ticket (a new login there: the token is the cluster's).
-        FlightLocation other = endpoint.Locations.Single(l => Url(l) == master.FlightUrl);
-        using FlightSession there = await FlightSession.LoginAsync(Url(other));
+        FlightLocation other = endpoint.Locations.Single(l => FlightSession.AddressOf(l) == master.FlightUrl);
+        using FlightSession there = await FlightSession.LoginAsync(FlightSession.AddressOf(other));
         long sum = 0;
         long rows = await WithRetryAsync(() =>
         {
@@ -71,13 +71,13 @@ public sealed class FlightFailoverTests(EnsembleFixture zk) : NodeClusterTest(zk
         await master.KillAsync();
 
         // The ticket taken before the kill, and new SQL taken during the failover, on the standby.
-        Assert.Equal(100_000, await ScalarAsync(session, info.Endpoints[0].Ticket));
-        FlightInfo during = await session.InfoAsync("SELECT 42 AS answer");
-        Assert.Equal(42, await ScalarAsync(session, during.Endpoints[0].Ticket));
+        Assert.Equal(100_000, await session.ScalarAsync(info.Endpoints[0].Ticket));
+        FlightInfo during = await session.InfoAsync("SELECT 42::BIGINT AS answer");
+        Assert.Equal(42, await session.ScalarAsync(during.Endpoints[0].Ticket));
 
         ClusterView after = await NodeCluster.WaitForMasterAsync(standby, not: master.Name, afterEpoch: before.Epoch, within: NodeCluster.TakeoverBound);
         Assert.Equal(standby.Name, after.Master);
-        Assert.Equal(100_000, await ScalarAsync(session, info.Endpoints[0].Ticket));
+        Assert.Equal(100_000, await session.ScalarAsync(info.Endpoints[0].Ticket));
     }
 
     /// <summary>
@@ -105,18 +105,6 @@ public sealed class FlightFailoverTests(EnsembleFixture zk) : NodeClusterTest(zk
         return result!;
     }
 
-    private static async Task<long> ScalarAsync(FlightSession session, FlightTicket ticket)
-    {
-        long? value = null;
-        await session.ReadAsync(ticket, batch => value ??= Convert.ToInt64(((IConvertible?)(batch.Column(0) switch
-        {
-            Int64Array longs => longs.GetValue(0),
-            Int32Array ints => ints.GetValue(0),
-            _ => null,
-        }))));
-        return value ?? throw new InvalidOperationException("no row");
-    }
-
     private static long Sum(Int64Array values)
     {
         long sum = 0;
@@ -127,6 +115,4 @@ public sealed class FlightFailoverTests(EnsembleFixture zk) : NodeClusterTest(zk
 
         return sum;
     }
-
-    private static string Url(FlightLocation location) => location.Uri.Replace("grpc+tcp://", "http://", StringComparison.Ordinal);
 }

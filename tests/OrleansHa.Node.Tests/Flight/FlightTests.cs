@@ -1,6 +1,5 @@
 using Apache.Arrow;
 using Apache.Arrow.Flight;
-using Apache.Arrow.Flight.Client;
 using Apache.Arrow.Ipc;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -35,13 +34,10 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
         Assert.True(answer.IsSuccessStatusCode, $"REST refused the Flight token: {(int)answer.StatusCode}");
 
         // Basic on the first call, without a handshake: the answer carries the token.
-        FlightClient client = FlightSession.Anonymous(Coordinator.FlightUrl, out IDisposable channel);
-        using (channel)
-        {
-            using AsyncUnaryCall<FlightInfo> call = client.GetInfo(FlightDescriptor.CreateCommandDescriptor("SELECT 1"), FlightSession.Basic(TestCredentials.User, TestCredentials.Password));
-            await call.ResponseAsync;
-            Assert.StartsWith("Bearer v2.", (await call.ResponseHeadersAsync).GetValue("authorization"), StringComparison.Ordinal);
-        }
+        using FlightSession anonymous = FlightSession.Open(Coordinator.FlightUrl);
+        using AsyncUnaryCall<FlightInfo> call = anonymous.Client.GetInfo(FlightDescriptor.CreateCommandDescriptor("SELECT 1"), FlightSession.Basic(TestCredentials.User, TestCredentials.Password));
+        await call.ResponseAsync;
+        Assert.StartsWith("Bearer v2.", (await call.ResponseHeadersAsync).GetValue("authorization"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,18 +47,17 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
         Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
         Assert.Contains("Wrong user name or password", wrong.Status.Detail, StringComparison.Ordinal);
 
-        FlightClient client = FlightSession.Anonymous(Master.FlightUrl, out IDisposable channel);
-        using (channel)
-        {
-            RpcException none = await Assert.ThrowsAsync<RpcException>(() => client.GetInfo(FlightDescriptor.CreateCommandDescriptor("SELECT 1")).ResponseAsync);
-            Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
-            Assert.Contains("Basic", none.Status.Detail, StringComparison.Ordinal);
+        using FlightSession anonymous = FlightSession.Open(Master.FlightUrl);
+        RpcException none = await Assert.ThrowsAsync<RpcException>(() => anonymous.InfoAsync("SELECT 1"));
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        Assert.Contains("Basic", none.Status.Detail, StringComparison.Ordinal);
+        RpcException noStream = await Assert.ThrowsAsync<RpcException>(() => anonymous.ReadAsync(new FlightTicket("anything")));
+        Assert.Equal(StatusCode.Unauthenticated, noStream.StatusCode);
 
-            RpcException forged = await Assert.ThrowsAsync<RpcException>(() =>
-                client.GetInfo(FlightDescriptor.CreateCommandDescriptor("SELECT 1"), new Metadata { { "authorization", "Bearer v2.1.eA.YQ.1.9999999999.c2ln" } }).ResponseAsync);
-            Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
-            Assert.Contains("not issued by this cluster", forged.Status.Detail, StringComparison.Ordinal);
-        }
+        RpcException forged = await Assert.ThrowsAsync<RpcException>(() =>
+            anonymous.Client.GetInfo(FlightDescriptor.CreateCommandDescriptor("SELECT 1"), new Metadata { { "authorization", "Bearer v2.1.eA.YQ.1.9999999999.c2ln" } }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+        Assert.Contains("not issued by this cluster", forged.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,7 +73,7 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
 
         foreach (FlightLocation location in endpoint.Locations)
         {
-            using FlightSession there = await FlightSession.LoginAsync(Url(location));
+            using FlightSession there = await FlightSession.LoginAsync(FlightSession.AddressOf(location));
             var ids = new List<long>();
             long rows = await there.ReadAsync(endpoint.Ticket, batch => ids.AddRange(((Int64Array)batch.Column(0)).Values.ToArray()));
             int adults = Enumerable.Range(1, FlightClusterFixture.People).Count(i => i % 90 >= 18);
@@ -118,7 +113,7 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
         FlightInfo statement = await session.InfoAsync(Command(new CommandStatementQuery { Query = "SELECT count(*) AS n FROM people" }));
         Assert.Equal("n", Assert.Single(statement.Schema.FieldsList).Name);
         Assert.True(Any.Parser.ParseFrom(statement.Endpoints[0].Ticket.Ticket).Is(TicketStatementQuery.Descriptor));
-        Assert.Equal(FlightClusterFixture.People, await ScalarAsync(session, statement.Endpoints[0].Ticket));
+        Assert.Equal(FlightClusterFixture.People, await session.ScalarAsync(statement.Endpoints[0].Ticket));
 
         // Prepared on one coordinator, run and closed on the other: the handle is held by none.
         var create = new ActionCreatePreparedStatementRequest { Query = "SELECT max(id) AS top FROM adults" };
@@ -129,7 +124,7 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
         using FlightSession other = await FlightSession.LoginAsync(Coordinator.FlightUrl);
         FlightInfo run = await other.InfoAsync(Command(new CommandPreparedStatementQuery { PreparedStatementHandle = prepared.PreparedStatementHandle }));
         long top = Enumerable.Range(1, FlightClusterFixture.People).Where(i => i % 90 >= 18).Max();
-        Assert.Equal(top, await ScalarAsync(other, run.Endpoints[0].Ticket));
+        Assert.Equal(top, await other.ScalarAsync(run.Endpoints[0].Ticket));
         var close = new ActionClosePreparedStatementRequest { PreparedStatementHandle = prepared.PreparedStatementHandle };
         Assert.Empty(await ResultsAsync(other, new FlightAction("ClosePreparedStatement", Any.Pack(close).ToByteString())));
 
@@ -220,21 +215,12 @@ public sealed class FlightTests(FlightClusterFixture fixture) : IClassFixture<Fl
 
     private static string Location(string url) => url.Replace("http://", "grpc+tcp://", StringComparison.Ordinal);
 
-    private static string Url(FlightLocation location) => location.Uri.Replace("grpc+tcp://", "http://", StringComparison.Ordinal);
-
     private static FlightDescriptor Command(IMessage command) => FlightDescriptor.CreateCommandDescriptor(Any.Pack(command).ToByteArray());
 
     private static Schema ReadSchema(ByteString bytes)
     {
         using var reader = new ArrowStreamReader(bytes.ToByteArray());
         return reader.Schema;
-    }
-
-    private static async Task<long> ScalarAsync(FlightSession session, FlightTicket ticket)
-    {
-        long? value = null;
-        await session.ReadAsync(ticket, batch => value ??= ((Int64Array)batch.Column(0)).GetValue(0));
-        return value ?? throw new InvalidOperationException("no row");
     }
 
     private static async Task<List<string?>> ColumnAsync(FlightSession session, IMessage command, int column)
