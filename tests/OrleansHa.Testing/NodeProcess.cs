@@ -17,12 +17,13 @@ public sealed partial class NodeProcess : DotnetChildProcess
     private readonly List<int> _siloPids = [];
     private readonly bool _supervised;
 
-    private NodeProcess(string name, int webPort, bool supervised, IEnumerable<string> arguments)
+    private NodeProcess(string name, int webPort, int flightPort, bool supervised, IEnumerable<string> arguments)
         : base("orleans-ha-node.dll", arguments)
     {
         Name = name;
         _supervised = supervised;
         WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{webPort}");
+        FlightUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{flightPort}");
     }
 
     public string Name { get; }
@@ -53,13 +54,16 @@ public sealed partial class NodeProcess : DotnetChildProcess
 
     public string WebUrl { get; }
 
+    /// <summary>The node's Arrow Flight endpoint (<c>services.flight.port</c>) as a gRPC channel address; served on coordinators.</summary>
+    public string FlightUrl { get; }
+
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are <c>key=value</c> config overrides on top of fresh ports, the
     /// node name and <paramref name="localPath"/> as <c>paths.local</c>.
     /// </summary>
     public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings)
     {
-        IReadOnlyList<int> ports = FreePorts.Allocate(3);
+        IReadOnlyList<int> ports = FreePorts.Allocate(4);
         IEnumerable<string> all = new[]
         {
             $"node.name={name}",
@@ -67,12 +71,13 @@ public sealed partial class NodeProcess : DotnetChildProcess
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.web.port={ports[0]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.client-endpoint.port={ports[2]}"),
+            string.Create(CultureInfo.InvariantCulture, $"services.flight.port={ports[3]}"),
             "services.coordinator.master.embedded-zookeeper.enabled=false",
             $"auth.admin.user={TestCredentials.User}",
             $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, ports[0], supervised, all.SelectMany(setting => new[] { "--set", setting }));
+        return new NodeProcess(name, ports[0], ports[3], supervised, all.SelectMany(setting => new[] { "--set", setting }));
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>
