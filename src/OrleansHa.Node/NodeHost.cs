@@ -28,7 +28,10 @@ internal static class NodeHost
             ConnectTimeout = config.SessionTimeout * 2 > TimeSpan.FromSeconds(5) ? config.SessionTimeout * 2 : TimeSpan.FromSeconds(5),
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
             RequestCompleted = sp.GetRequiredService<OrleansHaMetrics>().ZooKeeperRequestCompleted,
+            Identity = config.ZooKeeperIdentity,
+            DefaultAcl = config.Acls!.For,
         }));
+        builder.Services.AddHostedService<ZooKeeperAclCheck>();
         builder.Services.AddSingleton<MasterClient>();
         builder.Services.AddSingleton<OrleansHa.Grains.Health.NodeHealthProbe>();
         builder.Services.AddHostedService<Supervision.NodeHeartbeat>();

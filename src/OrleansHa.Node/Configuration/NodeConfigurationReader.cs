@@ -61,6 +61,7 @@ internal sealed partial class NodeConfigurationReader
                 ? parsed!
                 : ConnectionString.Parse("localhost:2181"),
             SessionTimeout = sessionTimeout,
+            ZooKeeperIdentity = ReadZooKeeperIdentity(),
             CoordinatorEnabled = coordinator,
             MasterEnabled = master,
             EmbeddedZooKeeperEnabled = embedded,

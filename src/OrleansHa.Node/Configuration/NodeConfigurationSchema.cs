@@ -8,6 +8,8 @@ internal static class NodeConfigurationKeys
     public const string PathsDist = "paths.dist";
     public const string ZooKeeper = "zookeeper";
     public const string SessionTimeout = "zk.client.session.timeout";
+    public const string ZooKeeperAuthFile = "zk.client.auth.file";
+    public const string ZooKeeperAuthDigest = "zk.client.auth.digest";
     public const string CoordinatorEnabled = "services.coordinator.enabled";
     public const string MasterEnabled = "services.coordinator.master.enabled";
     public const string EmbeddedZooKeeperEnabled = "services.coordinator.master.embedded-zookeeper.enabled";
@@ -60,6 +62,9 @@ internal static class NodeConfigurationSchema
 
         zookeeper = "localhost:2181"
         zk.client.session.timeout = 10000
+        # The cluster's ZooKeeper identity, "user:password" in the digest scheme: every znode of the cluster is the
+        # identity's alone (membership rows and master/active are world-readable for discovery). Required: set
+        # zk.client.auth.file to a file holding it (mode 0600), or zk.client.auth.digest (never on the command line).
 
         services.coordinator.enabled = true
         services.coordinator.master.enabled = true
@@ -125,6 +130,8 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.PathsDist,
         NodeConfigurationKeys.ZooKeeper,
         NodeConfigurationKeys.SessionTimeout,
+        NodeConfigurationKeys.ZooKeeperAuthFile,
+        NodeConfigurationKeys.ZooKeeperAuthDigest,
         NodeConfigurationKeys.CoordinatorEnabled,
         NodeConfigurationKeys.MasterEnabled,
         NodeConfigurationKeys.EmbeddedZooKeeperEnabled,

@@ -44,7 +44,7 @@ public sealed class SecretLogTests(EnsembleFixture zk) : NodeClusterTest(zk)
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 
-        await using (ZooKeeperClient zooKeeper = await ZooKeeperClient.ConnectAsync(ZooKeeper.Ensemble.ConnectionString))
+        await using (ZooKeeperClient zooKeeper = await ZooKeeperClient.ConnectAsync(TestCredentials.ZooKeeperOptions(ZooKeeper.Ensemble.ConnectionString)))
         {
             NodeData ring = await zooKeeper.GetDataAsync(ClusterZnodes.For(Cluster.ClusterId).TokenKey);
             using JsonDocument keys = JsonDocument.Parse(ring.Data);
