@@ -77,6 +77,11 @@ internal static class NodeHost
                 o.LockProofInterval = config.Master.LockProofInterval;
                 o.ClaimRetryMaxDelay = config.Master.ClaimRetryMaxDelay;
             });
+            if (config.Tls is { } tlsFiles)
+            {
+                silo.UseClusterTls(OrleansHa.Coordination.ClusterTls.Load(tlsFiles));
+            }
+
             silo.AddDashboard();
             silo.AddIncomingGrainCallFilter<TokenCallFilter>();
             silo.Services.AddPlacementDirector<SiloKeyedPlacementStrategy, SiloKeyedPlacementDirector>();

@@ -48,6 +48,8 @@ internal static class StartupFailure
             {
                 case OrleansHa.ZooKeeper.ConnectionLossException:
                     return $"cannot reach ZooKeeper at '{config.ZooKeeper}': {e.Message}";
+                case OrleansHa.Coordination.ClusterTlsException:
+                    return $"TLS (services.tls.*): {e.Message}";
                 case OrleansHa.Clustering.ZooKeeper.ClusterAclException:
                     return e.Message;
                 case OrleansHa.ZooKeeper.NoAuthException:

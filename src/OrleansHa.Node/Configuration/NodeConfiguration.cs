@@ -37,6 +37,12 @@ internal sealed class NodeConfiguration
     /// </summary>
     public DigestIdentity? ZooKeeperIdentity { get; init; }
 
+    /// <summary>
+    /// <c>services.tls.*</c>: the PEM files of the node's TLS identity (<c>.ca</c>, <c>.certificate</c>, <c>.key</c>) when
+    /// <c>services.tls.enabled</c>, for mutual TLS on the fabric and client-endpoint ports; null when TLS is off.
+    /// </summary>
+    public OrleansHa.Coordination.ClusterTlsFiles? Tls { get; init; }
+
     /// <summary><see cref="ZooKeeper"/> parsed.</summary>
     public required ConnectionString ZooKeeperConnectionString { get; init; }
 

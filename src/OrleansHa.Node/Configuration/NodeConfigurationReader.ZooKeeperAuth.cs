@@ -3,9 +3,32 @@ using Keys = OrleansHa.Node.Configuration.NodeConfigurationKeys;
 
 namespace OrleansHa.Node.Configuration;
 
-/// <summary>The cluster's ZooKeeper identity: from a file, or from a key set in a file or the environment, never the command line.</summary>
+/// <summary>
+/// The node's secrets: the cluster's ZooKeeper identity (from a file, or from a key set in a file or the environment,
+/// never the command line), and the files of its TLS identity.
+/// </summary>
 internal sealed partial class NodeConfigurationReader
 {
+    private OrleansHa.Coordination.ClusterTlsFiles? ReadTlsFiles()
+    {
+        if (!ReadBoolean(Keys.TlsEnabled, false))
+        {
+            return null;
+        }
+
+        string[] paths = [.. new[] { Keys.TlsCa, Keys.TlsCertificate, Keys.TlsKey }.Select(key =>
+        {
+            if (Value(key, report: false) is null)
+            {
+                Report(OriginOf(Keys.TlsEnabled), key, $"{Keys.TlsEnabled} is true, so this PEM file must be named");
+                return string.Empty;
+            }
+
+            return ReadString(key, string.Empty);
+        })];
+        return paths.Any(p => p.Length == 0) ? null : new OrleansHa.Coordination.ClusterTlsFiles(paths[0], paths[1], paths[2]);
+    }
+
     private DigestIdentity? ReadZooKeeperIdentity()
     {
         ConfigValue? fileValue = Value(Keys.ZooKeeperAuthFile, report: false);

@@ -62,6 +62,7 @@ internal sealed partial class NodeConfigurationReader
                 : ConnectionString.Parse("localhost:2181"),
             SessionTimeout = sessionTimeout,
             ZooKeeperIdentity = ReadZooKeeperIdentity(),
+            Tls = ReadTlsFiles(),
             CoordinatorEnabled = coordinator,
             MasterEnabled = master,
             EmbeddedZooKeeperEnabled = embedded,

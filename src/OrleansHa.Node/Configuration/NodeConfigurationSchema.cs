@@ -18,6 +18,10 @@ internal static class NodeConfigurationKeys
     public const string ClientEndpointPort = "services.coordinator.client-endpoint.port";
     public const string FabricPort = "services.fabric.port";
     public const string ExecutorEnabled = "services.executor.enabled";
+    public const string TlsEnabled = "services.tls.enabled";
+    public const string TlsCa = "services.tls.ca";
+    public const string TlsCertificate = "services.tls.certificate";
+    public const string TlsKey = "services.tls.key";
     public const string ClusterId = "cluster.id";
     public const string NodeName = "node.name";
     public const string NodeAddress = "node.address";
@@ -74,6 +78,9 @@ internal static class NodeConfigurationSchema
         services.coordinator.client-endpoint.port = 31010
         services.fabric.port = 45678
         services.executor.enabled = true
+        # Mutual TLS on silo-to-silo (fabric) and grain-client (client-endpoint) connections: every peer shows a
+        # certificate signed by the cluster's CA (PEM files; set services.tls.ca, .certificate and .key when enabled).
+        services.tls.enabled = false
 
         cluster.id = "orleans-ha"
         node.address = "127.0.0.1"
@@ -140,6 +147,10 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.ClientEndpointPort,
         NodeConfigurationKeys.FabricPort,
         NodeConfigurationKeys.ExecutorEnabled,
+        NodeConfigurationKeys.TlsEnabled,
+        NodeConfigurationKeys.TlsCa,
+        NodeConfigurationKeys.TlsCertificate,
+        NodeConfigurationKeys.TlsKey,
         NodeConfigurationKeys.ClusterId,
         NodeConfigurationKeys.NodeName,
         NodeConfigurationKeys.NodeAddress,
