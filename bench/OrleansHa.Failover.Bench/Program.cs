@@ -14,7 +14,7 @@ string root = Path.Combine(Path.GetTempPath(), "orleansha-failover-bench", clust
 using var http = TestCredentials.CreateHttpClient(TimeSpan.FromSeconds(30));
 
 await using ZooKeeperEnsemble ensemble = await ZooKeeperEnsemble.StartAsync(3, ZooKeeperServerSettings.Default with { LogLevel = "warn" });
-await using ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(ensemble.ConnectionString);
+await using ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(TestCredentials.ZooKeeperOptions(ensemble.ConnectionString));
 string[] common = [$"zookeeper={ensemble.ConnectionString}", $"cluster.id={clusterId}", $"paths.db={Path.Combine(root, "db")}", "zk.client.session.timeout=4000"];
 var nodes = new Dictionary<string, NodeProcess>();
 async Task<NodeProcess> StartAsync(string name, bool master)

@@ -50,8 +50,16 @@ internal static partial class Commands
             throw new UsageException("--user needs --password (or ORLEANSHA_PASSWORD).");
         }
 
+        // A cluster with mutual TLS needs the client's certificate: all three files or none.
+        string?[] tls = [environment("ORLEANSHA_TLS_CA"), environment("ORLEANSHA_TLS_CERTIFICATE"), environment("ORLEANSHA_TLS_KEY")];
+        if (tls.Any(f => f is not null) && tls.Any(f => f is null))
+        {
+            throw new UsageException("TLS needs ORLEANSHA_TLS_CA, ORLEANSHA_TLS_CERTIFICATE and ORLEANSHA_TLS_KEY together.");
+        }
+
         return new OrleansHaClientOptions
         {
+            Tls = tls[0] is null ? null : new OrleansHa.Coordination.ClusterTlsFiles(tls[0]!, tls[1]!, tls[2]!),
             ClusterId = line.Get("cluster") ?? environment("ORLEANSHA_CLUSTER") ?? "orleans-ha",
             UserName = user,
             Password = user is null ? null : password,

@@ -68,6 +68,9 @@ internal static class Usage
           --timeout         seconds to wait for the connection (default 30)
           --no-resubmit     do not resubmit a read interrupted by the loss of a node
 
+        a cluster with mutual TLS: $ORLEANSHA_TLS_CA, $ORLEANSHA_TLS_CERTIFICATE and $ORLEANSHA_TLS_KEY name the PEM files
+        of the cluster's CA and of a client certificate it signed, with its key
+
         exit codes: 0 done, 1 the query or change failed, 2 bad usage, 3 the cluster is unavailable or the query was
         interrupted (try again), 4 authentication failed, 5 not allowed for the user's role, 130 interrupted by Ctrl-C
         """;

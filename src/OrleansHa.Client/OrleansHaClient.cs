@@ -119,22 +119,37 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.UseOrleansClient(client => client
-            .Configure<ClusterOptions>(o =>
+        // Loaded here, so a bad file fails ConnectAsync at once naming it; disposed with the host.
+        Coordination.ClusterTls? tls = options.Tls is { } tlsFiles ? Coordination.ClusterTls.Load(tlsFiles) : null;
+        if (tls is not null)
+        {
+            builder.Services.AddSingleton(tls);
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            if (tls is not null)
             {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = ServiceId;
-            })
-            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
-            .UseZooKeeperClustering(o =>
-            {
-                o.ConnectionString = zooKeeper;
-                o.RootPath = options.RootPath;
-                o.SessionTimeout = options.ZooKeeperSessionTimeout;
-                o.ConnectTimeout = options.ConnectTimeout;
-                o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod;
-            })
-            .AddOutgoingGrainCallFilter(tokens.Attach));
+                client.UseClusterTls(tls);
+            }
+
+            client
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = ServiceId;
+                })
+                .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
+                .UseZooKeeperClustering(o =>
+                {
+                    o.ConnectionString = zooKeeper;
+                    o.RootPath = options.RootPath;
+                    o.SessionTimeout = options.ZooKeeperSessionTimeout;
+                    o.ConnectTimeout = options.ConnectTimeout;
+                    o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod;
+                })
+                .AddOutgoingGrainCallFilter(tokens.Attach);
+        });
         builder.Services.AddSingleton<IClientConnectionRetryFilter>(new ConnectionRetry());
         return builder.Build();
     }

@@ -52,6 +52,12 @@ public sealed class OrleansHaClientOptions
     /// <summary>How often the gateway list is read again from ZooKeeper. Default 2 s.</summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The client's TLS identity for a cluster that runs mutual TLS (<c>services.tls.enabled</c>): the cluster's CA and a
+    /// certificate it signed, with its key (PEM files). Null (the default): plain connections, for a cluster without TLS.
+    /// </summary>
+    public Coordination.ClusterTlsFiles? Tls { get; set; }
+
     /// <summary>Where the client logs (resubmissions, master changes). Null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

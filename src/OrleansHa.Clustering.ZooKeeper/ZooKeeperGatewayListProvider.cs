@@ -16,11 +16,22 @@ internal sealed class ZooKeeperGatewayListProvider(ZooKeeperMembershipTable tabl
 
     public bool IsUpdatable => true;
 
-    public Task InitializeGatewayListProvider() => table.InitializeMembershipTable(false);
+    // A client creates nothing: the cluster's znodes are the silos' to create, with the cluster's ACLs, and a client
+    // needs no rights beyond reading the rows. Before the first silo made the table there are simply no gateways.
+    public Task InitializeGatewayListProvider() => Task.CompletedTask;
 
     public async Task<IList<Uri>> GetGateways()
     {
-        MembershipTableData data = await table.ReadAll();
+        MembershipTableData data;
+        try
+        {
+            data = await table.ReadAll();
+        }
+        catch (OrleansHa.ZooKeeper.NoNodeException)
+        {
+            return [];
+        }
+
         return
         [
             .. data.Members

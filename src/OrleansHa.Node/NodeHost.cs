@@ -29,7 +29,10 @@ internal static class NodeHost
             ConnectTimeout = config.SessionTimeout * 2 > TimeSpan.FromSeconds(5) ? config.SessionTimeout * 2 : TimeSpan.FromSeconds(5),
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
             RequestCompleted = sp.GetRequiredService<OrleansHaMetrics>().ZooKeeperRequestCompleted,
+            Identity = config.ZooKeeperIdentity,
+            DefaultAcl = config.Acls!.For,
         }));
+        builder.Services.AddHostedService<ZooKeeperAclCheck>();
         builder.Services.AddSingleton<MasterClient>();
         builder.Services.AddSingleton<OrleansHa.Grains.Health.NodeHealthProbe>();
         builder.Services.AddHostedService<Supervision.NodeHeartbeat>();
@@ -77,6 +80,11 @@ internal static class NodeHost
                 o.LockProofInterval = config.Master.LockProofInterval;
                 o.ClaimRetryMaxDelay = config.Master.ClaimRetryMaxDelay;
             });
+            if (config.Tls is { } tlsFiles)
+            {
+                silo.UseClusterTls(OrleansHa.Coordination.ClusterTls.Load(tlsFiles));
+            }
+
             silo.AddDashboard();
             silo.AddIncomingGrainCallFilter<TokenCallFilter>();
             silo.Services.AddPlacementDirector<SiloKeyedPlacementStrategy, SiloKeyedPlacementDirector>();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using OrleansHa.Grains.Election;
 using OrleansHa.Node.Configuration;
+using OrleansHa.Node.Security;
 using OrleansHa.Node.Supervision;
 
 namespace OrleansHa.Node;
@@ -10,21 +11,29 @@ namespace OrleansHa.Node;
 /// (the default) the process is a supervisor that runs the silo as its child with the same arguments and restarts it
 /// (<see cref="Supervisor"/>). Exit codes: 0 stopped, 2 could not start (the message says what), 3 lost its master
 /// standing and fenced itself; a supervisor exits with its silo's code once asked to stop.
+/// <c>orleans-ha-node --config file --migrate-zookeeper-acls</c> sets the cluster's ACLs on a tree made without them
+/// (<see cref="ZooKeeperAclMigration"/>) and exits.
 /// </summary>
 internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
         NodeConfiguration config;
+        bool migrate = args.Contains(ZooKeeperAclMigration.Switch, StringComparer.Ordinal);
         try
         {
-            config = NodeConfiguration.Load(null, EnvironmentVariables(), args);
+            config = NodeConfiguration.Load(null, EnvironmentVariables(), [.. args.Where(a => a != ZooKeeperAclMigration.Switch)]);
             StartupChecks.Run(config);
         }
         catch (ConfigurationException ex)
         {
             await Console.Error.WriteLineAsync($"orleans-ha-node: {ex.Message}");
             return ExitCodes.StartupFailed;
+        }
+
+        if (migrate)
+        {
+            return await ZooKeeperAclMigration.RunAsync(config);
         }
 
         if (config.Supervisor.Enabled && Environment.GetEnvironmentVariable(NodeHeartbeat.SupervisorPidVariable) is null)

@@ -2,11 +2,22 @@ using OrleansHa.Node.Configuration;
 
 namespace OrleansHa.Node;
 
-/// <summary>What must hold before the node joins: a master-eligible node can write its shared metadata directory.</summary>
+/// <summary>
+/// What must hold before the node joins: it has the cluster's ZooKeeper identity, and a master-eligible node can write
+/// its shared metadata directory. (The znodes' ACLs are checked once connected: <see cref="Security.ZooKeeperAclCheck"/>.)
+/// </summary>
 internal static class StartupChecks
 {
     public static void Run(NodeConfiguration config)
     {
+        if (config.ZooKeeperIdentity is null)
+        {
+            throw new ConfigurationException(
+                $"the node needs the cluster's ZooKeeper identity, which owns every znode of the cluster: set {NodeConfigurationKeys.ZooKeeperAuthFile} " +
+                $"to a file holding 'user:password' (mode 0600), or {NodeConfigurationKeys.ZooKeeperAuthDigest} in the config file or " +
+                "ORLEANSHA__zk__client__auth__digest; every node of the cluster uses the same one");
+        }
+
         if (!config.MasterEnabled)
         {
             return;
@@ -37,6 +48,12 @@ internal static class StartupFailure
             {
                 case OrleansHa.ZooKeeper.ConnectionLossException:
                     return $"cannot reach ZooKeeper at '{config.ZooKeeper}': {e.Message}";
+                case OrleansHa.Coordination.ClusterTlsException:
+                    return $"TLS (services.tls.*): {e.Message}";
+                case OrleansHa.Clustering.ZooKeeper.ClusterAclException:
+                    return e.Message;
+                case OrleansHa.ZooKeeper.NoAuthException:
+                    return $"ZooKeeper refused the identity '{config.ZooKeeperIdentity?.User}' ({e.Message}): give this node the identity the cluster's other nodes use";
                 case Orleans.Runtime.OrleansConfigurationException:
                     return $"invalid configuration: {e.Message}";
                 case IOException when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase):

@@ -9,8 +9,12 @@ public abstract record Op(string Path)
 {
     internal abstract OpCode Code { get; }
 
+    /// <summary>
+    /// Creates a node. Without <paramref name="acl"/> the client's <see cref="ZooKeeperClientOptions.DefaultAcl"/>
+    /// decides (world:anyone cdrwa when it has none).
+    /// </summary>
     public static CreateOp Create(string path, byte[]? data, CreateMode mode = CreateMode.Persistent, IReadOnlyList<Acl>? acl = null) =>
-        new(path, data, mode, acl ?? ZooKeeper.Acl.OpenUnsafe);
+        new(path, data, mode, acl);
 
     /// <summary>Deletes the node if its version is <paramref name="version"/> (-1: any).</summary>
     public static DeleteOp Delete(string path, int version = -1) => new(path, version);
@@ -25,14 +29,16 @@ public abstract record Op(string Path)
     internal abstract IJuteRecord ToRecord(Func<string, string> toServerPath);
 }
 
-public sealed record CreateOp(string Path, byte[]? Data, CreateMode Mode, IReadOnlyList<Acl> Acl) : Op(Path)
+/// <summary>A create; a null <c>Acl</c> takes the client's <see cref="ZooKeeperClientOptions.DefaultAcl"/>.</summary>
+public sealed record CreateOp(string Path, byte[]? Data, CreateMode Mode, IReadOnlyList<Acl>? Acl) : Op(Path)
 {
     internal override OpCode Code => Mode == CreateMode.Container ? OpCode.CreateContainer : OpCode.Create;
 
     internal override IJuteRecord ToRecord(Func<string, string> toServerPath)
     {
         ZooKeeperPath.Validate(Path, Mode.IsSequential());
-        return new CreateRequest(toServerPath(Path), Data, ZooKeeperClient.CheckAcl(Acl, Path), (int)Mode);
+        // A client has put its DefaultAcl in place of null by now (ZooKeeperClient.WithDefaultAcl); without one it is open.
+        return new CreateRequest(toServerPath(Path), Data, ZooKeeperClient.CheckAcl(Acl ?? ZooKeeper.Acl.OpenUnsafe, Path), (int)Mode);
     }
 }
 

@@ -18,8 +18,7 @@ public sealed partial class ZooKeeperClient
         IReadOnlyList<Acl>? acl = null,
         CancellationToken cancellationToken = default)
     {
-        CreateOp op = Op.Create(path, data, mode, acl);
-        IJuteRecord record = op.ToRecord(_connectionString.ToServerPath);
+        IJuteRecord record = WithDefaultAcl(Op.Create(path, data, mode, acl)).ToRecord(_connectionString.ToServerPath);
         string serverPath = mode == CreateMode.Container
             ? (await SubmitAsync(OpCode.CreateContainer, path, record, Create2Response.Read, null, cancellationToken)).Path
             : (await SubmitAsync(OpCode.Create, path, record, CreateResponse.Read, null, cancellationToken)).Path;
@@ -103,7 +102,7 @@ public sealed partial class ZooKeeperClient
             return [];
         }
 
-        var request = new MultiRequest([.. list.Select(op => (op.Code, op.ToRecord(_connectionString.ToServerPath)))]);
+        var request = new MultiRequest([.. list.Select(op => (op.Code, WithDefaultAcl(op).ToRecord(_connectionString.ToServerPath)))]);
         MultiResponse response = await SubmitAsync(OpCode.Multi, list[0].Path, request, MultiResponse.Read, null, cancellationToken);
         if (response.Results.Count != list.Count)
         {
@@ -180,6 +179,10 @@ public sealed partial class ZooKeeperClient
     /// <summary>Authenticates as <paramref name="user"/> in the digest scheme (see <see cref="Acl.Digest"/>).</summary>
     public Task AddDigestAuthAsync(string user, string password, CancellationToken cancellationToken = default) =>
         AddAuthAsync("digest", Encoding.UTF8.GetBytes($"{user}:{password}"), cancellationToken);
+
+    /// <summary>A create that names no ACL gets the one <see cref="ZooKeeperClientOptions.DefaultAcl"/> gives its path.</summary>
+    private Op WithDefaultAcl(Op op) =>
+        op is CreateOp { Acl: null } create && _options.DefaultAcl is { } defaultAcl ? create with { Acl = defaultAcl(create.Path) } : op;
 
     internal static List<Acl> CheckAcl(IReadOnlyList<Acl>? acl, string path)
     {

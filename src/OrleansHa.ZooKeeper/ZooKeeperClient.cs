@@ -58,6 +58,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable, IConnectionOwner
         _time = options.TimeProvider;
         _events = new EventDispatcher(_logger);
         _lastReceived = _time.GetTimestamp();
+        if (options.Identity is { } identity)
+        {
+            // Kept with any added later, so it is presented on the first connection and on every one after it.
+            _credentials.Add(identity.ToAuthPacket());
+        }
 
         // Shuffled once, then taken in turn, so that clients spread over the ensemble (StaticHostProvider).
         _hosts = [.. _connectionString.Hosts];

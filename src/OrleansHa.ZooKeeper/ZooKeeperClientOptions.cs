@@ -43,6 +43,20 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public bool RenewSessionAfterLoss { get; set; } = true;
 
+    /// <summary>
+    /// The digest identity presented (<c>addauth digest</c>) on every connection before any request, including those of
+    /// a session made again after a loss (default: none). The server never refuses a digest identity; a wrong one only
+    /// has no rights, so operations fail with <see cref="NoAuthException"/>.
+    /// </summary>
+    public DigestIdentity? Identity { get; set; }
+
+    /// <summary>
+    /// The ACL of each node created without one, by its path (relative to the chroot): the one place a caller decides
+    /// who may read and change what it creates, for creates, multi creates and recipes alike (default: none, which
+    /// gives <see cref="Acl.OpenUnsafe"/>).
+    /// </summary>
+    public Func<string, IReadOnlyList<Acl>>? DefaultAcl { get; set; }
+
     /// <summary>Where the client logs (default: nowhere).</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 

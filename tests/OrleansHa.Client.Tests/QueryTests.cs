@@ -3,6 +3,8 @@ using System.Text;
 using OrleansHa.Abstractions;
 using OrleansHa.Abstractions.Query;
 using OrleansHa.Client.Tests.Infrastructure;
+using OrleansHa.Clustering.ZooKeeper;
+using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Client.Tests;
 
@@ -69,6 +71,22 @@ public sealed class QueryTests(QueryClusterFixture fixture)
         Assert.Equal(["i", "s", "d", "m", "day", "ts", "b", "n"], result.Columns!.Select(c => c.Name));
         Assert.Equal(1, result.Attempts);
         Assert.Equal(0, result.Resubmissions);
+    }
+
+    [Fact]
+    public async Task The_client_finds_the_cluster_and_runs_sql_with_no_zookeeper_identity_where_the_token_key_is_closed()
+    {
+        // The grain client has no ZooKeeper identity to give: it reads the world-readable membership rows and
+        // master/active, and logs in through a coordinator. A session like its own cannot read the signing key.
+        ClusterZnodes znodes = ClusterZnodes.For(fixture.Cluster.Nodes.ClusterId);
+        await using (ZooKeeperClient anonymous = await ZooKeeperClient.ConnectAsync(fixture.Cluster.ZooKeeper.ConnectionString))
+        {
+            Assert.NotNull(await anonymous.ExistsAsync(znodes.TokenKey));
+            await Assert.ThrowsAsync<NoAuthException>(() => anonymous.GetDataAsync(znodes.TokenKey));
+        }
+
+        OrleansHaClient client = await fixture.Cluster.ConnectAsync();
+        Assert.Equal([7L], Assert.Single(await ToListAsync(client.QueryAsync("SELECT 7::BIGINT AS n").RowsAsync())));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class DeploymentTests(ZooKeeperFixture zooKeeper, PublishedLayout 
                 "node.address=127.0.0.1", $"zookeeper={ZooKeeper.ConnectionString}", $"cluster.id={Cluster.ClusterId}",
                 $"paths.local={data}", $"paths.db={Path.Combine(data, "db")}", $"paths.dist={Path.Combine(data, "dist")}",
                 $"services.coordinator.web.port={ports[0]}", $"services.fabric.port={ports[1]}", $"services.coordinator.client-endpoint.port={ports[2]}",
-                $"services.flight.port={ports[3]}", $"auth.admin.password={TestCredentials.Password}",
+                $"services.flight.port={ports[3]}", $"auth.admin.password={TestCredentials.Password}", $"zk.client.auth.file={TestCredentials.ZooKeeperAuthFile}",
             }.SelectMany(s => new[] { "--set", s }),
         ], notifyEnvironment);
         string web = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ports[0]}");

@@ -46,6 +46,14 @@ public sealed class NodeCluster : IAsyncDisposable
     /// <summary>Starts a node of this cluster and waits until it serves HTTP.</summary>
     public async Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings)
     {
+        NodeProcess node = Launch(name, master, settings);
+        await node.WaitUntilServingAsync();
+        return node;
+    }
+
+    /// <summary>Starts a node of this cluster without waiting for it (one that is expected never to join, say).</summary>
+    public NodeProcess Launch(string name, bool master = true, params string[] settings)
+    {
         NodeProcess node = NodeProcess.Start(name, Path.Combine(Root, name),
         [
             $"zookeeper={_zooKeeper}",
@@ -57,7 +65,6 @@ public sealed class NodeCluster : IAsyncDisposable
             .. settings,
         ]);
         _all.Add(node);
-        await node.WaitUntilServingAsync();
         return node;
     }
 

@@ -59,9 +59,10 @@ public sealed partial class NodeProcess : DotnetChildProcess
 
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are <c>key=value</c> config overrides on top of fresh ports, the
-    /// node name and <paramref name="localPath"/> as <c>paths.local</c>.
+    /// node name and <paramref name="localPath"/> as <c>paths.local</c>; <paramref name="switches"/> are passed as they
+    /// are (such as <c>--migrate-zookeeper-acls</c>).
     /// </summary>
-    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings)
+    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, params string[] switches)
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(4);
         IEnumerable<string> all = new[]
@@ -75,9 +76,10 @@ public sealed partial class NodeProcess : DotnetChildProcess
             "services.coordinator.master.embedded-zookeeper.enabled=false",
             $"auth.admin.user={TestCredentials.User}",
             $"auth.admin.password={TestCredentials.Password}",
+            $"zk.client.auth.file={TestCredentials.ZooKeeperAuthFile}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, ports[0], ports[3], supervised, all.SelectMany(setting => new[] { "--set", setting }));
+        return new NodeProcess(name, ports[0], ports[3], supervised, all.SelectMany(setting => new[] { "--set", setting }).Concat(switches));
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>

@@ -3,14 +3,39 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OrleansHa.ZooKeeper;
 
 namespace OrleansHa.Testing;
 
-/// <summary>The first user every test node is configured with.</summary>
+/// <summary>The first user and the ZooKeeper identity every test node is configured with.</summary>
 public static class TestCredentials
 {
     public const string User = "admin";
     public const string Password = "test-admin-password";
+
+    /// <summary>The cluster's ZooKeeper identity (digest scheme) of every test node.</summary>
+    public static DigestIdentity ZooKeeperIdentity { get; } = new("orleans-ha-test", "test-zookeeper-secret");
+
+    /// <summary>A file holding <see cref="ZooKeeperIdentity"/> as <c>user:password</c>, mode 0600, for <c>zk.client.auth.file</c>.</summary>
+    public static string ZooKeeperAuthFile => AuthFile.Value;
+
+    private static readonly Lazy<string> AuthFile = new(() =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"orleansha-test-zookeeper-{Environment.ProcessId}.auth");
+        File.WriteAllText(path, string.Empty);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The node refuses an identity file others may read.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(path, $"{ZooKeeperIdentity.User}:{ZooKeeperIdentity.Password}\n");
+        return path;
+    });
+
+    /// <summary>Options for a session that acts as the cluster's nodes do (it may read the token key and write).</summary>
+    public static ZooKeeperClientOptions ZooKeeperOptions(string connectionString) =>
+        new() { ConnectionString = connectionString, Identity = ZooKeeperIdentity };
 
     /// <summary>An HTTP client that logs in to each node it talks to (as <see cref="User"/>) and sends Dremio's token header.</summary>
     public static HttpClient CreateHttpClient(TimeSpan timeout) =>

@@ -1,4 +1,6 @@
 using System.Text;
+using OrleansHa.Testing;
+using OrleansHa.ZooKeeper.Recipes;
 using OrleansHa.ZooKeeper.Tests.Infrastructure;
 
 namespace OrleansHa.ZooKeeper.Tests;
@@ -71,5 +73,51 @@ public sealed class AclTests(StandaloneZooKeeper zk) : IClassFixture<StandaloneZ
         var empty = await Assert.ThrowsAsync<ArgumentException>(() => client.CreateAsync("/w", null, acl: []));
         Assert.Contains("/w", empty.Message, StringComparison.Ordinal);
         Assert.Null(await client.ExistsAsync("/w"));
+    }
+
+    [Fact]
+    public async Task Identity_and_default_acl_from_the_options_cover_every_create_and_a_session_made_again()
+    {
+        string root = await zk.NewRootAsync();
+        var identity = new DigestIdentity("node", "s3cret");
+        IReadOnlyList<Acl> privateAcl = [identity.ToAcl(Permissions.All)];
+        await using var proxy = new TcpProxy(zk.Server.ClientPort);
+        ZooKeeperClientOptions options = TestRoots.Options(proxy.ConnectionString + root[root.IndexOf('/', StringComparison.Ordinal)..], TimeSpan.FromSeconds(2));
+        options.Identity = identity;
+        options.DefaultAcl = _ => privateAcl;
+        await using var owner = await ZooKeeperClient.ConnectAsync(options);
+        await using var stranger = await TestRoots.ConnectAsync(root);
+
+        await owner.CreateAsync("/a", null);
+        await owner.MultiAsync([Op.Create("/a/b", Encoding.UTF8.GetBytes("x"))]);
+        await owner.EnsurePathAsync("/c/d");
+        await owner.CreateAsync("/open", null, acl: Acl.OpenUnsafe);
+        foreach (string path in new[] { "/a", "/a/b", "/c", "/c/d" })
+        {
+            Assert.Equal(privateAcl, (await owner.GetAclAsync(path)).Acl);
+            await Assert.ThrowsAsync<NoAuthException>(() => stranger.GetDataAsync(path));
+        }
+
+        Assert.Equal(Acl.OpenUnsafe, (await owner.GetAclAsync("/open")).Acl);
+
+        // The session expires behind a cut; the new one presents the identity before anything else is sent.
+        long first = owner.SessionId;
+        proxy.Blackhole();
+        await Poll.UntilAsync(() => owner.Session is null || owner.Session.IsLost, TimeSpan.FromSeconds(20), "the session to be lost behind the cut");
+        proxy.Restore();
+        await Poll.UntilAsync(() => owner.State == ZooKeeperState.Connected && owner.SessionId != first, TimeSpan.FromSeconds(20), "a new session");
+        Assert.Equal("x", Encoding.UTF8.GetString((await owner.GetDataAsync("/a/b")).Data));
+        Assert.Equal("digest:node", identity.ToString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("user")]
+    [InlineData(":password")]
+    [InlineData("user:")]
+    public void A_digest_identity_must_read_user_colon_password(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => DigestIdentity.Parse(text));
+        Assert.Contains("user:password", error.Message, StringComparison.Ordinal);
     }
 }

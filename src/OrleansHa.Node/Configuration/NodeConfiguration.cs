@@ -30,6 +30,19 @@ internal sealed class NodeConfiguration
     /// <summary><c>zookeeper</c>: the ensemble, <c>host:port[,host:port...][/chroot]</c>. Default <c>localhost:2181</c>.</summary>
     public required string ZooKeeper { get; init; }
 
+    /// <summary>
+    /// The cluster's ZooKeeper identity, from <c>zk.client.auth.file</c> (a file holding <c>user:password</c>, mode 0600)
+    /// or <c>zk.client.auth.digest</c> (in a file or the environment, never the command line); null when neither is set,
+    /// which the node refuses at start.
+    /// </summary>
+    public DigestIdentity? ZooKeeperIdentity { get; init; }
+
+    /// <summary>
+    /// <c>services.tls.*</c>: the PEM files of the node's TLS identity (<c>.ca</c>, <c>.certificate</c>, <c>.key</c>) when
+    /// <c>services.tls.enabled</c>, for mutual TLS on the fabric and client-endpoint ports; null when TLS is off.
+    /// </summary>
+    public OrleansHa.Coordination.ClusterTlsFiles? Tls { get; init; }
+
     /// <summary><see cref="ZooKeeper"/> parsed.</summary>
     public required ConnectionString ZooKeeperConnectionString { get; init; }
 
@@ -104,6 +117,9 @@ internal sealed class NodeConfiguration
 
     /// <summary>Orleans' failure detection (<c>membership.*</c>).</summary>
     public required MembershipSettings Membership { get; init; }
+
+    /// <summary>The cluster's ACLs, or null without <see cref="ZooKeeperIdentity"/>.</summary>
+    public OrleansHa.Clustering.ZooKeeper.ClusterAcls? Acls => field ??= ZooKeeperIdentity is null ? null : new(Znodes, ZooKeeperIdentity);
 
     /// <summary>The cluster's znodes, under <c>/orleans-ha/&lt;cluster.id&gt;</c>.</summary>
     public OrleansHa.Clustering.ZooKeeper.ClusterZnodes Znodes => field ??= OrleansHa.Clustering.ZooKeeper.ClusterZnodes.For(ClusterId);

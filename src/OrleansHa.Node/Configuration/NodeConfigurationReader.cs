@@ -61,6 +61,8 @@ internal sealed partial class NodeConfigurationReader
                 ? parsed!
                 : ConnectionString.Parse("localhost:2181"),
             SessionTimeout = sessionTimeout,
+            ZooKeeperIdentity = ReadZooKeeperIdentity(),
+            Tls = ReadTlsFiles(),
             CoordinatorEnabled = coordinator,
             MasterEnabled = master,
             EmbeddedZooKeeperEnabled = embedded,

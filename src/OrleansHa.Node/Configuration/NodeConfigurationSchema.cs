@@ -8,6 +8,8 @@ internal static class NodeConfigurationKeys
     public const string PathsDist = "paths.dist";
     public const string ZooKeeper = "zookeeper";
     public const string SessionTimeout = "zk.client.session.timeout";
+    public const string ZooKeeperAuthFile = "zk.client.auth.file";
+    public const string ZooKeeperAuthDigest = "zk.client.auth.digest";
     public const string CoordinatorEnabled = "services.coordinator.enabled";
     public const string MasterEnabled = "services.coordinator.master.enabled";
     public const string EmbeddedZooKeeperEnabled = "services.coordinator.master.embedded-zookeeper.enabled";
@@ -17,6 +19,10 @@ internal static class NodeConfigurationKeys
     public const string FabricPort = "services.fabric.port";
     public const string FlightPort = "services.flight.port";
     public const string ExecutorEnabled = "services.executor.enabled";
+    public const string TlsEnabled = "services.tls.enabled";
+    public const string TlsCa = "services.tls.ca";
+    public const string TlsCertificate = "services.tls.certificate";
+    public const string TlsKey = "services.tls.key";
     public const string ClusterId = "cluster.id";
     public const string NodeName = "node.name";
     public const string NodeAddress = "node.address";
@@ -61,6 +67,9 @@ internal static class NodeConfigurationSchema
 
         zookeeper = "localhost:2181"
         zk.client.session.timeout = 10000
+        # The cluster's ZooKeeper identity, "user:password" in the digest scheme: every znode of the cluster is the
+        # identity's alone (membership rows and master/active are world-readable for discovery). Required: set
+        # zk.client.auth.file to a file holding it (mode 0600), or zk.client.auth.digest (never on the command line).
 
         services.coordinator.enabled = true
         services.coordinator.master.enabled = true
@@ -72,6 +81,9 @@ internal static class NodeConfigurationSchema
         # Arrow Flight and Flight SQL on every coordinator (gRPC over HTTP/2), as Dremio's.
         services.flight.port = 32010
         services.executor.enabled = true
+        # Mutual TLS on silo-to-silo (fabric) and grain-client (client-endpoint) connections: every peer shows a
+        # certificate signed by the cluster's CA (PEM files; set services.tls.ca, .certificate and .key when enabled).
+        services.tls.enabled = false
 
         cluster.id = "orleans-ha"
         node.address = "127.0.0.1"
@@ -128,6 +140,8 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.PathsDist,
         NodeConfigurationKeys.ZooKeeper,
         NodeConfigurationKeys.SessionTimeout,
+        NodeConfigurationKeys.ZooKeeperAuthFile,
+        NodeConfigurationKeys.ZooKeeperAuthDigest,
         NodeConfigurationKeys.CoordinatorEnabled,
         NodeConfigurationKeys.MasterEnabled,
         NodeConfigurationKeys.EmbeddedZooKeeperEnabled,
@@ -137,6 +151,10 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.FabricPort,
         NodeConfigurationKeys.FlightPort,
         NodeConfigurationKeys.ExecutorEnabled,
+        NodeConfigurationKeys.TlsEnabled,
+        NodeConfigurationKeys.TlsCa,
+        NodeConfigurationKeys.TlsCertificate,
+        NodeConfigurationKeys.TlsKey,
         NodeConfigurationKeys.ClusterId,
         NodeConfigurationKeys.NodeName,
         NodeConfigurationKeys.NodeAddress,

@@ -9,7 +9,7 @@ namespace OrleansHa.Node.Tests.Security;
 /// <summary>
 /// No secret reaches a log: every line every node (supervisor and silo) wrote through logins, a wrong password, a bad
 /// token, a failover and a login on the new master is searched for the admin password, each token issued or sent, and
-/// the signing keys as ZooKeeper holds them.
+/// the signing keys as ZooKeeper holds them, and the cluster's ZooKeeper password.
 /// </summary>
 public sealed class SecretLogTests(EnsembleFixture zk) : NodeClusterTest(zk)
 {
@@ -17,7 +17,7 @@ public sealed class SecretLogTests(EnsembleFixture zk) : NodeClusterTest(zk)
     public async Task No_password_token_or_signing_key_appears_in_any_node_log_through_logins_errors_and_a_failover()
     {
         (NodeProcess master, NodeProcess standby, ClusterView before) = await Cluster.StartMasterAndStandbyAsync();
-        var secrets = new List<string> { TestCredentials.Password };
+        var secrets = new List<string> { TestCredentials.Password, TestCredentials.ZooKeeperIdentity.Password };
         string token = await Rest.LoginAsync(master, TestCredentials.User, TestCredentials.Password);
         secrets.Add(token);
 
@@ -44,7 +44,7 @@ public sealed class SecretLogTests(EnsembleFixture zk) : NodeClusterTest(zk)
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 
-        await using (ZooKeeperClient zooKeeper = await ZooKeeperClient.ConnectAsync(ZooKeeper.Ensemble.ConnectionString))
+        await using (ZooKeeperClient zooKeeper = await ZooKeeperClient.ConnectAsync(TestCredentials.ZooKeeperOptions(ZooKeeper.Ensemble.ConnectionString)))
         {
             NodeData ring = await zooKeeper.GetDataAsync(ClusterZnodes.For(Cluster.ClusterId).TokenKey);
             using JsonDocument keys = JsonDocument.Parse(ring.Data);

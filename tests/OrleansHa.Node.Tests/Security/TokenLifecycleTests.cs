@@ -73,7 +73,7 @@ public sealed class TokenLifecycleTests(EnsembleFixture zk) : NodeClusterTest(zk
         Assert.Contains("\"retiredKeys\":[{\"keyId\":1", rotated, StringComparison.Ordinal);
 
         // The ring in ZooKeeper: key 2 current, key 1 retired but kept.
-        await using (ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(ZooKeeper.Ensemble.ConnectionString))
+        await using (ZooKeeperClient zk = await ZooKeeperClient.ConnectAsync(TestCredentials.ZooKeeperOptions(ZooKeeper.Ensemble.ConnectionString)))
         {
             using JsonDocument ring = JsonDocument.Parse((await zk.GetDataAsync($"/orleans-ha/{Cluster.ClusterId}/auth/token-key")).Data);
             Assert.Equal([2, 1], ring.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("id").GetInt32()));
