@@ -44,7 +44,10 @@ public sealed class NodeCluster : IAsyncDisposable
     public IReadOnlyList<NodeProcess> AllProcesses => _all;
 
     /// <summary>Starts a node of this cluster and waits until it serves HTTP.</summary>
-    public async Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings)
+    public Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings) => StartOnAsync(null, name, master, settings);
+
+    /// <summary>Starts a node of this cluster on <paramref name="host"/> (loopback when null) and waits until it serves HTTP.</summary>
+    public async Task<NodeProcess> StartOnAsync(FabricHost? host, string name, bool master = true, params string[] settings)
     {
         NodeProcess node = NodeProcess.Start(name, Path.Combine(Root, name),
         [
@@ -55,7 +58,7 @@ public sealed class NodeCluster : IAsyncDisposable
             string.Create(CultureInfo.InvariantCulture, $"zk.client.session.timeout={SessionTimeout.TotalMilliseconds:0}"),
             $"services.coordinator.master.enabled={(master ? "true" : "false")}",
             .. settings,
-        ]);
+        ], host);
         _all.Add(node);
         await node.WaitUntilServingAsync();
         return node;

@@ -17,15 +17,19 @@ public sealed partial class NodeProcess : DotnetChildProcess
     private readonly List<int> _siloPids = [];
     private readonly bool _supervised;
 
-    private NodeProcess(string name, int webPort, bool supervised, IEnumerable<string> arguments)
-        : base("orleans-ha-node.dll", arguments)
+    private NodeProcess(string name, string address, int webPort, bool supervised, IEnumerable<string> arguments, FabricHost? host)
+        : base("orleans-ha-node.dll", arguments, host?.Namespace)
     {
         Name = name;
+        Host = host;
         _supervised = supervised;
-        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{webPort}");
+        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{webPort}");
     }
 
     public string Name { get; }
+
+    /// <summary>The fabric host the node runs on, or null when it runs on the test's loopback.</summary>
+    public FabricHost? Host { get; }
 
     /// <summary>The silo process the supervisor runs now (the node's own pid when it runs unsupervised), or null before it started.</summary>
     public int? SiloPid
@@ -55,14 +59,16 @@ public sealed partial class NodeProcess : DotnetChildProcess
 
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are <c>key=value</c> config overrides on top of fresh ports, the
-    /// node name and <paramref name="localPath"/> as <c>paths.local</c>.
+    /// node name and <paramref name="localPath"/> as <c>paths.local</c>; on <paramref name="host"/>'s address when given.
     /// </summary>
-    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings)
+    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, FabricHost? host = null)
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(3);
+        string address = host?.Address.ToString() ?? "127.0.0.1";
         IEnumerable<string> all = new[]
         {
             $"node.name={name}",
+            $"node.address={address}",
             $"paths.local={localPath}",
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.web.port={ports[0]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
@@ -72,7 +78,7 @@ public sealed partial class NodeProcess : DotnetChildProcess
             $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, ports[0], supervised, all.SelectMany(setting => new[] { "--set", setting }));
+        return new NodeProcess(name, address, ports[0], supervised, all.SelectMany(setting => new[] { "--set", setting }), host);
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>
