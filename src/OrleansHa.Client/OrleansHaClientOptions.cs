@@ -52,6 +52,12 @@ public sealed class OrleansHaClientOptions
     /// <summary>How often the gateway list is read again from ZooKeeper. Default 2 s.</summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// At each gateway list refresh, how long a gateway may take to accept a TCP connection before the client stops
+    /// routing calls to it (it is alive for the cluster but out of this client's reach). Zero turns the probe off. Default 1 s.
+    /// </summary>
+    public TimeSpan GatewayProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Where the client logs (resubmissions, master changes). Null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -71,6 +77,7 @@ public sealed class OrleansHaClientOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(MaxResubmissions, nameof(MaxResubmissions));
         ArgumentOutOfRangeException.ThrowIfLessThan(ResubmitDelay, TimeSpan.Zero, nameof(ResubmitDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GatewayProbeTimeout, TimeSpan.Zero, nameof(GatewayProbeTimeout));
         foreach ((TimeSpan value, string name) in new[]
         {
             (ConnectTimeout, nameof(ConnectTimeout)),

@@ -17,16 +17,20 @@ public sealed partial class NodeProcess : DotnetChildProcess
     private readonly List<int> _siloPids = [];
     private readonly bool _supervised;
 
-    private NodeProcess(string name, string address, int webPort, bool supervised, IEnumerable<string> arguments, FabricHost? host)
+    private NodeProcess(string name, string address, int webPort, int gatewayPort, bool supervised, IEnumerable<string> arguments, FabricHost? host)
         : base("orleans-ha-node.dll", arguments, host?.Namespace)
     {
         Name = name;
         Host = host;
+        GatewayPort = gatewayPort;
         _supervised = supervised;
         WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{webPort}");
     }
 
     public string Name { get; }
+
+    /// <summary>The port grain clients reach this node's gateway on.</summary>
+    public int GatewayPort { get; }
 
     /// <summary>The fabric host the node runs on, or null when it runs on the test's loopback.</summary>
     public FabricHost? Host { get; }
@@ -78,7 +82,7 @@ public sealed partial class NodeProcess : DotnetChildProcess
             $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, address, ports[0], supervised, all.SelectMany(setting => new[] { "--set", setting }), host);
+        return new NodeProcess(name, address, ports[0], ports[2], supervised, all.SelectMany(setting => new[] { "--set", setting }), host);
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>
