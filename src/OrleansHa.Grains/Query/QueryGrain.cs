@@ -24,15 +24,14 @@ namespace OrleansHa.Grains.Query;
 internal sealed partial class QueryGrain(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
-    ActiveMasterFollower masters,
     CatalogCache catalogCache,
+    JobLedger ledger,
     IGrainFactory grains,
     ILocalSiloDetails silo,
     Microsoft.Extensions.Options.IOptions<QueryOptions> options,
     Diagnostics.OrleansHaMetrics metrics) : Grain, IQueryGrain
 {
 #pragma warning restore CA1001
-    private readonly MasterCalls _master = new(grains, masters, CatalogCache.RideOutFailoverFor);
     private CancellationTokenSource? _cancellation;
 
     public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
@@ -135,10 +134,10 @@ internal sealed partial class QueryGrain(
     }
 
     /// <summary>
-    /// Records the job with the master, riding out a failover of the master: recording a state is safe to repeat, since
-    /// a job's state never moves back.
+    /// Records the job's state with the master, or on paths.dist while no master is active (see <see cref="JobLedger"/>):
+    /// the job runs either way.
     /// </summary>
-    private Task<JobInfo> RecordAsync(JobInfo job) => _master.ReadAsync(master => master.RecordJobAsync(job), CancellationToken.None);
+    private Task<JobInfo> RecordAsync(JobInfo job) => ledger.RecordAsync(job);
 
     /// <summary>The least busy executor among the Active silos whose roles include executor.</summary>
     private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync()
