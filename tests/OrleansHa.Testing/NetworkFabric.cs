@@ -74,6 +74,14 @@ public sealed class NetworkFabric : IAsyncDisposable
                 string.Create(CultureInfo.InvariantCulture, $"from {host.Address} to {TestAddress} ipproto tcp sport {port}"),
             ]);
 
+    /// <summary>Cuts <paramref name="host"/> from a service the test runs on <see cref="TestAddress"/>:<paramref name="testPort"/> (a ZooKeeper proxy), both ways.</summary>
+    public Task CutFromTestServiceAsync(FabricHost host, int testPort) =>
+        AddRulesAsync(
+            [
+                string.Create(CultureInfo.InvariantCulture, $"from {host.Address} to {TestAddress} ipproto tcp dport {testPort}"),
+                string.Create(CultureInfo.InvariantCulture, $"from {TestAddress} to {host.Address} ipproto tcp sport {testPort}"),
+            ]);
+
     /// <summary>Heals every cut.</summary>
     public async Task HealAsync()
     {

@@ -16,6 +16,9 @@ public sealed class ZooKeeperProxies : IAsyncDisposable
         _proxies = [.. ensemble.Servers.Select(s => new TcpProxy(s.ClientPort, listenAddress))];
     }
 
+    /// <summary>The proxies' ports, one per member.</summary>
+    public IReadOnlyList<int> Ports => [.. _proxies.Select(p => p.Port)];
+
     /// <summary>The ensemble's connection string through the proxies.</summary>
     public string ConnectionString => string.Join(',', _proxies.Select(p => p.ConnectionString));
 
