@@ -87,7 +87,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes the next time a gateway is found out of this client's reach though the cluster holds it alive (see
+    /// Completes the next time a gateway leaves this client's list (out of its reach, dead or gone: see
     /// <see cref="ZooKeeperGatewayListProvider"/>). A call sent before its silo is known may be waiting at that
     /// gateway, where no answer can come before the response timeout; taken before such a call, this says when to
     /// stop waiting for it.
@@ -95,11 +95,11 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     public Task NextGatewayLoss => Volatile.Read(ref _gatewayLoss).Task;
 
     /// <summary>
-    /// Silos whose gateway has just gone out of this client's reach: their watches complete as if the silo were dead
-    /// (calls waiting there can get no answer), and <see cref="NextGatewayLoss"/> fires. A silo not watched now is
-    /// forgotten, so that once it is reachable again it is watched afresh.
+    /// Silos whose gateway has just left this client's list: their watches complete as if the silo were dead (calls
+    /// waiting there can get no answer), and <see cref="NextGatewayLoss"/> fires. A silo not watched now is forgotten,
+    /// so that once it is back in the list it is watched afresh.
     /// </summary>
-    internal void ReportUnreachable(IReadOnlyCollection<SiloAddress> silos)
+    internal void ReportGatewaysLost(IReadOnlyCollection<SiloAddress> silos)
     {
         var outOfReach = new List<SiloAddress>();
         lock (_lock)
@@ -124,7 +124,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
 
         foreach (SiloAddress silo in outOfReach)
         {
-            LogDeclaredDead(_logger, silo, "its gateway is out of this client's reach");
+            LogDeclaredDead(_logger, silo, "its gateway left this client's list");
         }
 
         Interlocked.Exchange(ref _gatewayLoss, NewSignal()).TrySetResult();

@@ -19,7 +19,8 @@ namespace OrleansHa.Clustering.ZooKeeper;
 /// a TCP connection to every gateway (<see cref="ZooKeeperClusteringOptions.GatewayProbeTimeout"/>) and leaves out
 /// those that do not answer; Orleans then closes its connections to them, which fails the calls waiting there at once
 /// (the client resubmits what it may) and routes new calls to the gateways it still reaches; the
-/// <see cref="SiloDeathWatcher"/> is told too, so that calls watching that silo give up at once. Should none answer, all
+/// <see cref="SiloDeathWatcher"/> is told of every gateway that leaves the list (out of reach, dead or gone), so that
+/// calls waiting there give up at once. Should none answer, all
 /// are given, as without the probe: losing every gateway is for Orleans' own reconnection to handle.
 /// </remarks>
 internal sealed partial class ZooKeeperGatewayListProvider(
@@ -29,8 +30,10 @@ internal sealed partial class ZooKeeperGatewayListProvider(
     SiloDeathWatcher deaths,
     ILogger<ZooKeeperGatewayListProvider> logger) : IGatewayListProvider
 {
-    // Gateways left out at the last refresh: only a gateway newly out of reach is reported to the death watcher.
+    // What the last refresh found (Orleans refreshes from one timer): a gateway is logged once as it goes out of reach,
+    // and one that leaves the list (out of reach, dead or gone) is reported once to the death watcher.
     private HashSet<SiloAddress> _unreachable = [];
+    private HashSet<SiloAddress> _listed = [];
 
     public TimeSpan MaxStaleness => gatewayOptions.Value.GatewayListRefreshPeriod;
 
@@ -59,19 +62,20 @@ internal sealed partial class ZooKeeperGatewayListProvider(
             }
         }
 
-        SiloAddress[] newlyUnreachable = [.. unreachable.Except(_unreachable)];
-        _unreachable = unreachable;
-        foreach (SiloAddress silo in newlyUnreachable)
+        foreach (SiloAddress silo in unreachable.Except(_unreachable))
         {
             LogUnreachable(logger, silo, probeTimeout.TotalMilliseconds);
         }
 
-        if (newlyUnreachable.Length > 0)
+        (SiloAddress Silo, SiloAddress Gateway)[] listed = [.. gateways.Where(g => !unreachable.Contains(g.Silo))];
+        SiloAddress[] lost = [.. _listed.Except(listed.Select(g => g.Silo))];
+        (_unreachable, _listed) = (unreachable, [.. listed.Select(g => g.Silo)]);
+        if (lost.Length > 0)
         {
-            deaths.ReportUnreachable(newlyUnreachable);
+            deaths.ReportGatewaysLost(lost);
         }
 
-        return [.. gateways.Where(g => !unreachable.Contains(g.Silo)).Select(g => g.Gateway.ToGatewayUri())];
+        return [.. listed.Select(g => g.Gateway.ToGatewayUri())];
     }
 
     private static async Task<bool> ReachesAsync(IPEndPoint endpoint, TimeSpan timeout)

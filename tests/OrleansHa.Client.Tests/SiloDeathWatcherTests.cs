@@ -68,7 +68,7 @@ public sealed class SiloDeathWatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_silo_whose_gateway_goes_out_of_reach_is_lost_to_its_watches_and_fires_the_gateway_loss_once()
+    public async Task A_silo_whose_gateway_leaves_the_list_is_lost_to_its_watches_and_fires_the_gateway_loss_once()
     {
         MembershipEntry cut = await InsertActiveAsync();
         MembershipEntry other = await InsertActiveAsync();
@@ -77,7 +77,7 @@ public sealed class SiloDeathWatcherTests : IAsyncLifetime
         await WaitUntilReadAsync();
         Task loss = _watcher.NextGatewayLoss;
 
-        _watcher.ReportUnreachable([cut.SiloAddress]);
+        _watcher.ReportGatewaysLost([cut.SiloAddress]);
 
         await watchCut.Dead.WaitAsync(Soon);
         await loss.WaitAsync(Soon);

@@ -251,7 +251,7 @@ public sealed class ChaosSoak : IAsyncDisposable
         for (int i = 0; !stop.IsCancellationRequested; i++)
         {
             string key = string.Create(CultureInfo.InvariantCulture, $"w{i}");
-            if (await TimedAsync(() => NodeCluster.PutAsync(_coordinator, Space, key, "acknowledged")))
+            if (await TimedAsync("REST write " + key, () => NodeCluster.PutAsync(_coordinator, Space, key, "acknowledged")))
             {
                 lock (_acknowledged)
                 {
@@ -267,7 +267,7 @@ public sealed class ChaosSoak : IAsyncDisposable
     {
         while (!stop.IsCancellationRequested)
         {
-            bool ok = await TimedAsync(() => NodeCluster.SqlScalarAsync(_coordinator, "SELECT 1"));
+            bool ok = await TimedAsync("REST SQL", () => NodeCluster.SqlScalarAsync(_coordinator, "SELECT 1"));
             CountQuery(ok, resubmitted: 0);
             await PauseAsync(TimeSpan.FromMilliseconds(50), stop);
         }
@@ -293,35 +293,35 @@ public sealed class ChaosSoak : IAsyncDisposable
                 _log.WriteLine($"grain client query failed: {ex.GetType().Name}: {ex.Message}");
             }
 
-            CountHung(watch.Elapsed, timedOut: false);
+            CountHung("grain client SQL", watch.Elapsed, timedOut: false);
             CountQuery(ok, resubmitted);
             await PauseAsync(TimeSpan.FromMilliseconds(50), stop);
         }
     }
 
     /// <summary>Runs one REST call; false if it failed; counts it hung if it took too long or ended at its HTTP timeout.</summary>
-    private async Task<bool> TimedAsync(Func<Task> call)
+    private async Task<bool> TimedAsync(string what, Func<Task> call)
     {
         var watch = Stopwatch.StartNew();
         try
         {
             await call();
-            CountHung(watch.Elapsed, timedOut: false);
+            CountHung(what, watch.Elapsed, timedOut: false);
             return true;
         }
         catch (TaskCanceledException)
         {
-            CountHung(watch.Elapsed, timedOut: true);
+            CountHung(what, watch.Elapsed, timedOut: true);
             return false;
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TimeoutException or System.Text.Json.JsonException)
         {
-            CountHung(watch.Elapsed, timedOut: false);
+            CountHung(what, watch.Elapsed, timedOut: false);
             return false;
         }
     }
 
-    private void CountHung(TimeSpan took, bool timedOut)
+    private void CountHung(string what, TimeSpan took, bool timedOut)
     {
         if (timedOut || took > HungCallBound)
         {
@@ -329,6 +329,8 @@ public sealed class ChaosSoak : IAsyncDisposable
             {
                 _report.HungCalls++;
             }
+
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hung call: {what} took {took.TotalMilliseconds:0} ms{(timedOut ? " and ended at its HTTP timeout" : string.Empty)}"));
         }
     }
 
