@@ -14,6 +14,8 @@ using OrleansHa.Testing;
 // same engine in this process (a warm pooled database, and a fresh one per query as the floor of what a pool saves),
 // 1M rows streamed to the client as Arrow record batches against the engine producing the same batches in-process, and
 // an aggregate over a 10M-row Parquet data set through the cluster against DuckDB in-process on the same files.
+// Also through Arrow Flight (Apache's FlightClient on a gRPC channel to the coordinator's Flight port): SELECT 1 as
+// GetFlightInfo + DoGet, and DoGet of the 1M-row result and of a 10M-row 4-column scan against the engine in-process.
 // Usage: dotnet run -c Release --project bench/OrleansHa.Query.Bench [-- --quick]
 bool quick = args.Contains("--quick");
 int latencyRuns = quick ? 100 : 1000;
@@ -47,6 +49,24 @@ for (int i = 0; i < latencyRuns; i++)
 }
 
 Report("SELECT 1, grain client", grain, latencyRuns / clock.Elapsed.TotalSeconds);
+
+// SELECT 1 through Flight: GetFlightInfo (which runs the SQL for its schema), then DoGet on the ticket.
+using FlightSession flight = await FlightSession.LoginAsync(coordinator.FlightUrl);
+for (int i = 0; i < 50; i++)
+{
+    await FlightQueryAsync("SELECT 1");
+}
+
+clock.Restart();
+List<double> flightLatency = [];
+for (int i = 0; i < latencyRuns; i++)
+{
+    long start = Stopwatch.GetTimestamp();
+    await FlightQueryAsync("SELECT 1");
+    flightLatency.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+}
+
+Report("SELECT 1, Flight GetFlightInfo + DoGet", flightLatency, latencyRuns / clock.Elapsed.TotalSeconds);
 
 // The same query on the engine in this process: the floor the cluster's per-query overhead is measured against.
 using (var pool = new SandboxPool())
@@ -97,6 +117,12 @@ string streamSql = $"SELECT i, i * 2 AS j, 'row ' || i AS s FROM range({streamRo
 double clusterArrow = Median(await TimesAsync(repeats, () => CountArrowAsync(client.QueryAsync(streamSql).RecordBatchesAsync())));
 double localArrow = Median(await TimesAsync(repeats, () => CountArrowAsync(SandboxedDuckDb.ExecuteAsync(streamSql, new QuerySandbox()))));
 Console.WriteLine(Invariant($"stream {streamRows:N0} rows (3 columns) as Arrow: cluster {streamRows / clusterArrow:N0} rows/s ({clusterArrow:0.00} s), engine in-process {streamRows / localArrow:N0} rows/s ({localArrow:0.00} s), ratio {clusterArrow / localArrow:0.0}x"));
+await FlightStreamAsync(streamSql, streamRows, "3 columns");
+if (!quick)
+{
+    await FlightStreamAsync("SELECT i, i * 2 AS j, i % 1000 AS k, 'row ' || i AS s FROM range(10000000) t(i)", 10_000_000, "4 columns");
+}
+
 double cluster1M = Median(await TimesAsync(repeats, () => CountAsync(client.QueryAsync(streamSql))));
 double local1M = Median(await TimesAsync(repeats, () => Task.FromResult(ReadLocally(streamSql))));
 Console.WriteLine(Invariant($"stream {streamRows:N0} rows (3 columns) as rows: cluster {streamRows / cluster1M:N0} rows/s ({cluster1M:0.00} s), DuckDB in-process {streamRows / local1M:N0} rows/s ({local1M:0.00} s), ratio {cluster1M / local1M:0.0}x"));
@@ -125,6 +151,25 @@ double clusterAgg = Median(await TimesAsync(repeats, () => CountAsync(client.Que
 double localAgg = Median(await TimesAsync(repeats, () => Task.FromResult(ReadLocally(localAggregate))));
 Console.WriteLine(Invariant($"aggregate over {parquetRows:N0} Parquet rows (1000 groups): cluster {clusterAgg * 1000:0} ms, DuckDB in-process {localAgg * 1000:0} ms, ratio {clusterAgg / localAgg:0.00}x"));
 return 0;
+
+async Task<long> FlightQueryAsync(string sql)
+{
+    Apache.Arrow.Flight.FlightInfo info = await flight.InfoAsync(sql);
+    return await flight.ReadAsync(info.Endpoints[0].Ticket);
+}
+
+// DoGet of a ticket, as rows/s and MB/s of Arrow buffers, against the engine making the same batches in this process.
+async Task FlightStreamAsync(string sql, long rows, string shape)
+{
+    Apache.Arrow.Flight.FlightTicket ticket = (await flight.InfoAsync(sql)).Endpoints[0].Ticket;
+    long bytes = 0;
+    await flight.ReadAsync(ticket, batch => bytes += batch.Arrays.Sum(a => a.Data.Buffers.Sum(b => (long)b.Length)));
+    double overFlight = Median(await TimesAsync(repeats, () => flight.ReadAsync(ticket)));
+    double inProcess = Median(await TimesAsync(repeats, () => CountArrowAsync(SandboxedDuckDb.ExecuteAsync(sql, new QuerySandbox()))));
+    double megabytes = bytes / 1e6;
+    Console.WriteLine(Invariant(
+        $"stream {rows:N0} rows ({shape}, {megabytes:N0} MB of Arrow) through Flight DoGet: {rows / overFlight:N0} rows/s, {megabytes / overFlight:N0} MB/s ({overFlight:0.00} s); engine in-process {rows / inProcess:N0} rows/s ({inProcess:0.00} s); Flight at {inProcess / overFlight:0.00}x the engine's rows/s"));
+}
 
 // Returns how long the submit took, in milliseconds.
 async Task<double> RestQueryAsync()

@@ -4,6 +4,7 @@ using Orleans.Configuration;
 using OrleansHa.Grains.Diagnostics;
 using OrleansHa.Node.Configuration;
 using OrleansHa.Node.Diagnostics;
+using OrleansHa.Node.Flight;
 using OrleansHa.Node.Http;
 using OrleansHa.Node.Security;
 using OrleansHa.ZooKeeper;
@@ -17,7 +18,7 @@ internal static class NodeHost
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         AddConsoleLogging(builder.Logging, config);
-        builder.WebHost.UseUrls($"http://{config.NodeAddress}:{config.WebPort}");
+        builder.WebHost.UseNodeListeners(config);
 
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(sp => new SharedZooKeeperClient(new ZooKeeperClientOptions
@@ -37,6 +38,7 @@ internal static class NodeHost
         builder.Services.AddRequestErrors();
         builder.Services.Configure<OrleansHa.Grains.Query.QueryOptions>(o => o.PathsDist = config.PathsDist);
         builder.Services.AddOperatorServices();
+        builder.Services.AddFlight(config);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -63,6 +65,7 @@ internal static class NodeHost
             {
                 [OrleansHa.Grains.Placement.SiloRoles.NodeNameKey] = config.NodeName,
                 [OrleansHa.Grains.Placement.SiloRoles.WebUrlKey] = WebUrl(config),
+                [OrleansHa.Grains.Placement.SiloRoles.FlightUrlKey] = config.CoordinatorEnabled ? FlightLocations.Of(config) : string.Empty,
             });
             silo.AddMasterElection(o =>
             {
@@ -87,6 +90,7 @@ internal static class NodeHost
         app.MapClusterPage();
         app.MapJobEndpoints();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapFlight(config);
         return app;
     }
 

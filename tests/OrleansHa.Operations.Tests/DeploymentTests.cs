@@ -33,7 +33,7 @@ public sealed class DeploymentTests(ZooKeeperFixture zooKeeper, PublishedLayout 
     [Fact]
     public async Task The_published_node_runs_as_the_unit_starts_it_tells_systemd_ready_and_alive_and_the_published_cli_sees_it_master()
     {
-        IReadOnlyList<int> ports = FreePorts.Allocate(3);
+        IReadOnlyList<int> ports = FreePorts.Allocate(4);
         string data = Path.Combine(Cluster.Root, "ha1");
 
         // systemd's side of Type=notify and WatchdogSec=2s: a datagram socket named by NOTIFY_SOCKET, and WATCHDOG_USEC.
@@ -50,7 +50,7 @@ public sealed class DeploymentTests(ZooKeeperFixture zooKeeper, PublishedLayout 
                 "node.address=127.0.0.1", $"zookeeper={ZooKeeper.ConnectionString}", $"cluster.id={Cluster.ClusterId}",
                 $"paths.local={data}", $"paths.db={Path.Combine(data, "db")}", $"paths.dist={Path.Combine(data, "dist")}",
                 $"services.coordinator.web.port={ports[0]}", $"services.fabric.port={ports[1]}", $"services.coordinator.client-endpoint.port={ports[2]}",
-                $"auth.admin.password={TestCredentials.Password}",
+                $"services.flight.port={ports[3]}", $"auth.admin.password={TestCredentials.Password}",
             }.SelectMany(s => new[] { "--set", s }),
         ], notifyEnvironment);
         string web = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ports[0]}");

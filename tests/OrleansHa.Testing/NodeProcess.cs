@@ -17,14 +17,15 @@ public sealed partial class NodeProcess : DotnetChildProcess
     private readonly List<int> _siloPids = [];
     private readonly bool _supervised;
 
-    private NodeProcess(string name, string address, int webPort, int gatewayPort, bool supervised, IEnumerable<string> arguments, FabricHost? host)
+    private NodeProcess(string name, string address, IReadOnlyList<int> ports, bool supervised, IEnumerable<string> arguments, FabricHost? host)
         : base("orleans-ha-node.dll", arguments, host?.Namespace)
     {
         Name = name;
         Host = host;
-        GatewayPort = gatewayPort;
+        GatewayPort = ports[2];
         _supervised = supervised;
-        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{webPort}");
+        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{ports[0]}");
+        FlightUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{ports[3]}");
     }
 
     public string Name { get; }
@@ -61,13 +62,16 @@ public sealed partial class NodeProcess : DotnetChildProcess
 
     public string WebUrl { get; }
 
+    /// <summary>The node's Arrow Flight endpoint (<c>services.flight.port</c>) as a gRPC channel address; served on coordinators.</summary>
+    public string FlightUrl { get; }
+
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are <c>key=value</c> config overrides on top of fresh ports, the
     /// node name and <paramref name="localPath"/> as <c>paths.local</c>; on <paramref name="host"/>'s address when given.
     /// </summary>
     public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, FabricHost? host = null)
     {
-        IReadOnlyList<int> ports = FreePorts.Allocate(3);
+        IReadOnlyList<int> ports = FreePorts.Allocate(4);
         string address = host?.Address.ToString() ?? "127.0.0.1";
         IEnumerable<string> all = new[]
         {
@@ -77,12 +81,13 @@ public sealed partial class NodeProcess : DotnetChildProcess
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.web.port={ports[0]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.client-endpoint.port={ports[2]}"),
+            string.Create(CultureInfo.InvariantCulture, $"services.flight.port={ports[3]}"),
             "services.coordinator.master.embedded-zookeeper.enabled=false",
             $"auth.admin.user={TestCredentials.User}",
             $"auth.admin.password={TestCredentials.Password}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, address, ports[0], ports[2], supervised, all.SelectMany(setting => new[] { "--set", setting }), host);
+        return new NodeProcess(name, address, ports, supervised, all.SelectMany(setting => new[] { "--set", setting }), host);
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>

@@ -18,6 +18,9 @@ public static class SiloRoles
     /// <summary>The silo metadata key whose value is the URL of the node's REST API.</summary>
     public const string WebUrlKey = "orleans-ha.web";
 
+    /// <summary>The silo metadata key whose value is the node's Arrow Flight location (<c>grpc+tcp://host:port</c>), on coordinators.</summary>
+    public const string FlightUrlKey = "orleans-ha.flight";
+
     public const string Master = "master";
     public const string Coordinator = "coordinator";
     public const string Executor = "executor";

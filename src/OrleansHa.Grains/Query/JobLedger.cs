@@ -73,9 +73,10 @@ internal sealed partial class JobLedger : IDisposable
 
                 return recorded;
             }
-            catch (NoActiveMasterException)
+            catch (Exception ex) when (ex is NoActiveMasterException || MasterCalls.IsNodeLost(ex))
             {
-                // Kept here below; handed over when a master is active again.
+                // No master, or one this coordinator cannot reach (a partition): kept here below, handed over when a
+                // master is reachable again. Should the lost call have been applied after all, recording it twice is harmless.
             }
         }
 

@@ -60,6 +60,9 @@ internal sealed class NodeConfiguration
     /// <summary><c>services.fabric.port</c>: the Orleans silo-to-silo port. Default 45678.</summary>
     public required int FabricPort { get; init; }
 
+    /// <summary><c>services.flight.port</c>: Arrow Flight and Flight SQL, on coordinators. Default 32010.</summary>
+    public required int FlightPort { get; init; }
+
     /// <summary><c>services.executor.enabled</c>. Default true.</summary>
     public required bool ExecutorEnabled { get; init; }
 

@@ -124,6 +124,11 @@ internal sealed partial class NodeConfigurationReader
             (Keys.ClientEndpointPort, configuration.ClientEndpointPort),
             (Keys.FabricPort, configuration.FabricPort),
         };
+        if (configuration.CoordinatorEnabled)
+        {
+            ports.Add((Keys.FlightPort, configuration.FlightPort));
+        }
+
         if (configuration.EmbeddedZooKeeperEnabled)
         {
             ports.Add((Keys.EmbeddedZooKeeperPort, configuration.EmbeddedZooKeeperPort));

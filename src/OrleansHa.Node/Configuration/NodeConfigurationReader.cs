@@ -68,6 +68,7 @@ internal sealed partial class NodeConfigurationReader
             WebPort = ReadPort(Keys.WebPort, 9047, checkRange: true),
             ClientEndpointPort = ReadPort(Keys.ClientEndpointPort, 31010, checkRange: true),
             FabricPort = ReadPort(Keys.FabricPort, 45678, checkRange: true),
+            FlightPort = ReadPort(Keys.FlightPort, 32010, checkRange: coordinator),
             ExecutorEnabled = ReadBoolean(Keys.ExecutorEnabled, true),
             ClusterId = ReadString(Keys.ClusterId, "orleans-ha"),
             NodeName = ReadString(Keys.NodeName, Environment.MachineName),

@@ -15,6 +15,7 @@ internal static class NodeConfigurationKeys
     public const string WebPort = "services.coordinator.web.port";
     public const string ClientEndpointPort = "services.coordinator.client-endpoint.port";
     public const string FabricPort = "services.fabric.port";
+    public const string FlightPort = "services.flight.port";
     public const string ExecutorEnabled = "services.executor.enabled";
     public const string ClusterId = "cluster.id";
     public const string NodeName = "node.name";
@@ -68,6 +69,8 @@ internal static class NodeConfigurationSchema
         services.coordinator.web.port = 9047
         services.coordinator.client-endpoint.port = 31010
         services.fabric.port = 45678
+        # Arrow Flight and Flight SQL on every coordinator (gRPC over HTTP/2), as Dremio's.
+        services.flight.port = 32010
         services.executor.enabled = true
 
         cluster.id = "orleans-ha"
@@ -132,6 +135,7 @@ internal static class NodeConfigurationSchema
         NodeConfigurationKeys.WebPort,
         NodeConfigurationKeys.ClientEndpointPort,
         NodeConfigurationKeys.FabricPort,
+        NodeConfigurationKeys.FlightPort,
         NodeConfigurationKeys.ExecutorEnabled,
         NodeConfigurationKeys.ClusterId,
         NodeConfigurationKeys.NodeName,

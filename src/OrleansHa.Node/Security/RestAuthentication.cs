@@ -39,7 +39,8 @@ internal static class RestAuthentication
             PathString path = context.Request.Path;
             if ((HttpMethods.IsGet(context.Request.Method) && path.Equals("/apiv2/server_status", StringComparison.OrdinalIgnoreCase))
                 || (HttpMethods.IsPost(context.Request.Method) && path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
-                || Diagnostics.OperatorEndpoints.IsOpen(path))
+                || Diagnostics.OperatorEndpoints.IsOpen(path)
+                || Flight.FlightHosting.IsFlightRequest(context, context.RequestServices.GetRequiredService<Configuration.NodeConfiguration>()))
             {
                 await next(context);
                 return;

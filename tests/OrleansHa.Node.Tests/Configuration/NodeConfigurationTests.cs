@@ -26,6 +26,7 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Equal(9047, config.WebPort);
         Assert.Equal(31010, config.ClientEndpointPort);
         Assert.Equal(45678, config.FabricPort);
+        Assert.Equal(32010, config.FlightPort);
         Assert.True(config.ExecutorEnabled);
         Assert.Equal("orleans-ha", config.ClusterId);
         Assert.Equal(Environment.MachineName, config.NodeName);

@@ -28,6 +28,7 @@ public sealed class NodeConfigurationValidationTests : IDisposable
     [InlineData("services.fabric.port: [1]", "services.fabric.port", "expected a number, got an array")]
     [InlineData("services.fabric.port { a: 1 }", "services.fabric.port", "expected a number, got an object")]
     [InlineData("services.coordinator.master.embedded-zookeeper.port: 99999", "services.coordinator.master.embedded-zookeeper.port", "got 99999")]
+    [InlineData("services.flight.port: 70000", "services.flight.port", "got 70000")]
     [InlineData("zk.client.session.timeout: 0", "zk.client.session.timeout", "must be positive, got 0")]
     [InlineData("zk.client.session.timeout: -5s", "zk.client.session.timeout", "must be positive")]
     [InlineData("zk.client.session.timeout: soon", "zk.client.session.timeout", "expected a duration")]
@@ -68,7 +69,7 @@ public sealed class NodeConfigurationValidationTests : IDisposable
     [Theory]
     [InlineData("paths.locl: /x", "paths.locl", "did you mean 'paths.local'?")]
     [InlineData("zk.client.session.timout: 1", "zk.client.session.timout", "did you mean 'zk.client.session.timeout'?")]
-    [InlineData("services.flight.port: 32010", "services.flight.port", "no such setting")]
+    [InlineData("services.flight.prot: 32010", "services.flight.prot", "did you mean 'services.flight.port'?")]
     [InlineData("services { coordinator { master { embedded-zookeper.enabled: false } } }", "services.coordinator.master.embedded-zookeper.enabled", "did you mean 'services.coordinator.master.embedded-zookeeper.enabled'?")]
     [InlineData("node.nmae: x", "node.nmae", "did you mean 'node.name'?")]
     [InlineData("servces.fabric.port: 1", "servces", "did you mean 'services'?")]
@@ -135,6 +136,17 @@ public sealed class NodeConfigurationValidationTests : IDisposable
         Assert.Equal("services.fabric.port", problem.Key);
         Assert.Equal(1, problem.Origin!.Line);
         Assert.Contains("port 9047 is also services.coordinator.web.port (set at defaults)", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_flight_port_counts_only_on_a_coordinator()
+    {
+        ConfigurationException ex = _files.LoadError("services.flight.port: 9047\n");
+        Assert.Equal("services.flight.port", ex.Key);
+        Assert.Contains("port 9047 is also services.coordinator.web.port", ex.Message, StringComparison.Ordinal);
+
+        const string Executor = "services { coordinator.enabled: false, coordinator.master.enabled: false, flight.port: 9047 }\n";
+        Assert.Equal(9047, NodeConfiguration.Load(_files.Write(Executor), ConfigFiles.NoEnvironment, []).FlightPort);
     }
 
     [Fact]

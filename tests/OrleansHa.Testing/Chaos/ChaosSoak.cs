@@ -182,6 +182,10 @@ public sealed class ChaosSoak : IAsyncDisposable
         {
             _report.Unrecovered.Add($"#{index + 1} {fault}: {ex.Message}");
             _log.WriteLine($"#{index + 1} {fault}: NOT RECOVERED: {ex.Message}");
+            foreach (NodeProcess node in _masters.Values.Append(_coordinator))
+            {
+                _log.WriteLine($"--- {node.Name} ---\n{node.Output}");
+            }
         }
         finally
         {
