@@ -28,11 +28,22 @@ internal static class CoordinatorCalls
     /// <paramref name="call"/>) and watches that silo. Without an answer (the caller cancels, the node is lost) the
     /// call is abandoned, as by <see cref="UnlessDeadAsync"/>, and the exception thrown.
     /// </summary>
+    /// <remarks>
+    /// Until the answer comes the client cannot tell which gateway the calls took, so a gateway going out of reach
+    /// meanwhile (<see cref="SiloDeathWatcher.NextGatewayLoss"/>) abandons them as lost: they may be waiting there for
+    /// an answer that cannot come. At worst a call through another gateway is abandoned with them, and resubmitted.
+    /// </remarks>
     public static async Task<SiloDeathWatch> WatchAsync(Task<string> placed, Task call, SiloDeathWatcher deaths, CancellationTokenSource? abandon, CancellationToken cancellationToken)
     {
+        Task gatewayLoss = deaths.NextGatewayLoss;
         try
         {
-            return deaths.Watch(SiloAddress.FromParsableString(await placed.WaitAsync(cancellationToken)));
+            if (await Task.WhenAny(placed, gatewayLoss).WaitAsync(cancellationToken) != placed)
+            {
+                throw new SiloUnavailableException("A gateway went out of this client's reach before the call's coordinator answered; the call may be waiting there.");
+            }
+
+            return deaths.Watch(SiloAddress.FromParsableString(await placed));
         }
         catch
         {

@@ -147,6 +147,7 @@ public sealed partial class OrleansHaClient : IAsyncDisposable
                     o.SessionTimeout = options.ZooKeeperSessionTimeout;
                     o.ConnectTimeout = options.ConnectTimeout;
                     o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod;
+                    o.GatewayProbeTimeout = options.GatewayProbeTimeout;
                 })
                 .AddOutgoingGrainCallFilter(tokens.Attach);
         });

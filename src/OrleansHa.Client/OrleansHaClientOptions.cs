@@ -58,6 +58,12 @@ public sealed class OrleansHaClientOptions
     /// </summary>
     public Coordination.ClusterTlsFiles? Tls { get; set; }
 
+    /// <summary>
+    /// At each gateway list refresh, how long a gateway may take to accept a TCP connection before the client stops
+    /// routing calls to it (it is alive for the cluster but out of this client's reach). Zero turns the probe off. Default 1 s.
+    /// </summary>
+    public TimeSpan GatewayProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Where the client logs (resubmissions, master changes). Null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -77,6 +83,7 @@ public sealed class OrleansHaClientOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(MaxResubmissions, nameof(MaxResubmissions));
         ArgumentOutOfRangeException.ThrowIfLessThan(ResubmitDelay, TimeSpan.Zero, nameof(ResubmitDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GatewayProbeTimeout, TimeSpan.Zero, nameof(GatewayProbeTimeout));
         foreach ((TimeSpan value, string name) in new[]
         {
             (ConnectTimeout, nameof(ConnectTimeout)),

@@ -39,6 +39,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
     // watch again on every round never stacks callbacks.
     private readonly Action<WatchedEvent> _onTableChanged;
     private TaskCompletionSource _wake = NewSignal();
+    private TaskCompletionSource _gatewayLoss = NewSignal();
     private Task? _loop;
     private bool _disposed;
     private long _rowReads;
@@ -83,6 +84,50 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         }
 
         return new SiloDeathWatch(silo, entry.Dead.Task, () => Release(silo, entry));
+    }
+
+    /// <summary>
+    /// Completes the next time a gateway leaves this client's list (out of its reach, dead or gone: see
+    /// <see cref="ZooKeeperGatewayListProvider"/>). A call sent before its silo is known may be waiting at that
+    /// gateway, where no answer can come before the response timeout; taken before such a call, this says when to
+    /// stop waiting for it.
+    /// </summary>
+    public Task NextGatewayLoss => Volatile.Read(ref _gatewayLoss).Task;
+
+    /// <summary>
+    /// Silos whose gateway has just left this client's list: their watches complete as if the silo were dead (calls
+    /// waiting there can get no answer), and <see cref="NextGatewayLoss"/> fires. A silo not watched now is forgotten,
+    /// so that once it is back in the list it is watched afresh.
+    /// </summary>
+    internal void ReportGatewaysLost(IReadOnlyCollection<SiloAddress> silos)
+    {
+        var outOfReach = new List<SiloAddress>();
+        lock (_lock)
+        {
+            foreach (SiloAddress silo in silos)
+            {
+                if (!_watched.TryGetValue(silo, out WatchedSilo? entry))
+                {
+                    continue;
+                }
+
+                if (entry.Count == 0)
+                {
+                    _watched.Remove(silo);
+                }
+                else if (entry.Dead.TrySetResult())
+                {
+                    outOfReach.Add(silo);
+                }
+            }
+        }
+
+        foreach (SiloAddress silo in outOfReach)
+        {
+            LogDeclaredDead(_logger, silo, "its gateway left this client's list");
+        }
+
+        Interlocked.Exchange(ref _gatewayLoss, NewSignal()).TrySetResult();
     }
 
     public async ValueTask DisposeAsync()
@@ -268,7 +313,7 @@ public sealed partial class SiloDeathWatcher : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Silo {Silo} is dead in the membership table ({How}); calls waiting on it give up")]
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Silo {Silo} is lost to this client ({How}); calls waiting on it give up")]
     private static partial void LogDeclaredDead(ILogger logger, SiloAddress silo, string how);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Watching the membership table at {Path} failed, retrying: {Reason}")]

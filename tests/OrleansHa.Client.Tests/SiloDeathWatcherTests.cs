@@ -68,6 +68,24 @@ public sealed class SiloDeathWatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_silo_whose_gateway_leaves_the_list_is_lost_to_its_watches_and_fires_the_gateway_loss_once()
+    {
+        MembershipEntry cut = await InsertActiveAsync();
+        MembershipEntry other = await InsertActiveAsync();
+        using SiloDeathWatch watchCut = _watcher.Watch(cut.SiloAddress);
+        using SiloDeathWatch watchOther = _watcher.Watch(other.SiloAddress);
+        await WaitUntilReadAsync();
+        Task loss = _watcher.NextGatewayLoss;
+
+        _watcher.ReportGatewaysLost([cut.SiloAddress]);
+
+        await watchCut.Dead.WaitAsync(Soon);
+        await loss.WaitAsync(Soon);
+        Assert.False(watchOther.IsDead, "a silo still in reach was reported lost");
+        Assert.False(_watcher.NextGatewayLoss.IsCompleted, "the next gateway loss fired before any happened");
+    }
+
+    [Fact]
     public async Task Suspicion_and_shutting_down_are_not_death()
     {
         MembershipEntry silo = await InsertActiveAsync();

@@ -11,15 +11,27 @@ public abstract class DotnetChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
 
-    protected DotnetChildProcess(string assembly, IEnumerable<string> arguments)
+    /// <param name="assembly">The program's dll beside the test's own.</param>
+    /// <param name="arguments">Its command line.</param>
+    /// <param name="networkNamespace">The network namespace to run it in (a <see cref="FabricHost"/>), or null for the test's own.</param>
+    protected DotnetChildProcess(string assembly, IEnumerable<string> arguments, string? networkNamespace = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // `ip netns exec` execs the program in place, so the process started is the program itself (its pid is the one signalled).
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (networkNamespace is not null)
+        {
+            foreach (string argument in (string[])["netns", "exec", networkNamespace, "dotnet"])
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (string argument in arguments)
         {

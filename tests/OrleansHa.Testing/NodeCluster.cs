@@ -44,15 +44,20 @@ public sealed class NodeCluster : IAsyncDisposable
     public IReadOnlyList<NodeProcess> AllProcesses => _all;
 
     /// <summary>Starts a node of this cluster and waits until it serves HTTP.</summary>
-    public async Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings)
+    public Task<NodeProcess> StartAsync(string name, bool master = true, params string[] settings) => StartOnAsync(null, name, master, settings);
+
+    /// <summary>Starts a node of this cluster on <paramref name="host"/> (loopback when null) and waits until it serves HTTP.</summary>
+    public async Task<NodeProcess> StartOnAsync(FabricHost? host, string name, bool master = true, params string[] settings)
     {
-        NodeProcess node = Launch(name, master, settings);
+        NodeProcess node = LaunchOn(host, name, master, settings);
         await node.WaitUntilServingAsync();
         return node;
     }
 
     /// <summary>Starts a node of this cluster without waiting for it (one that is expected never to join, say).</summary>
-    public NodeProcess Launch(string name, bool master = true, params string[] settings)
+    public NodeProcess Launch(string name, bool master = true, params string[] settings) => LaunchOn(null, name, master, settings);
+
+    private NodeProcess LaunchOn(FabricHost? host, string name, bool master, string[] settings)
     {
         NodeProcess node = NodeProcess.Start(name, Path.Combine(Root, name),
         [
@@ -63,7 +68,7 @@ public sealed class NodeCluster : IAsyncDisposable
             string.Create(CultureInfo.InvariantCulture, $"zk.client.session.timeout={SessionTimeout.TotalMilliseconds:0}"),
             $"services.coordinator.master.enabled={(master ? "true" : "false")}",
             .. settings,
-        ]);
+        ], host);
         _all.Add(node);
         return node;
     }
@@ -192,13 +197,28 @@ public sealed class NodeCluster : IAsyncDisposable
         return json.RootElement.GetProperty("value").GetString();
     }
 
+    /// <summary>Every entry of <paramref name="space"/>, key to value, in one read.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ListEntriesAsync(NodeProcess via, string space)
+    {
+        using JsonDocument json = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/catalog/spaces/{space}/entries")));
+        return json.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("key").GetString()!, e => e.GetProperty("value").GetString()!);
+    }
+
     /// <summary>Runs <paramref name="sql"/> as a REST job through <paramref name="via"/> and returns the first column of its first row.</summary>
-    public static async Task<long> SqlScalarAsync(NodeProcess via, string sql)
+    public static async Task<long> SqlScalarAsync(NodeProcess via, string sql) => await JobScalarAsync(via, await SubmitSqlAsync(via, sql), sql);
+
+    /// <summary>Submits <paramref name="sql"/> as a REST job through <paramref name="via"/>; returns the job's id.</summary>
+    public static async Task<string> SubmitSqlAsync(NodeProcess via, string sql)
     {
         using HttpResponseMessage submitted = await Http.PostAsJsonAsync(new Uri(via.WebUrl + "/api/v3/sql"), new { sql });
         await EnsureAsync(submitted, "submit " + sql);
         using JsonDocument job = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync());
-        string id = job.RootElement.GetProperty("id").GetString()!;
+        return job.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Follows job <paramref name="id"/> through <paramref name="via"/> (any coordinator) to its end; returns the first column of its first row.</summary>
+    public static async Task<long> JobScalarAsync(NodeProcess via, string id, string sql)
+    {
         string? state = null;
         string? error = null;
         await Poll.UntilAsync(
@@ -219,6 +239,10 @@ public sealed class NodeCluster : IAsyncDisposable
         using JsonDocument results = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"{via.WebUrl}/api/v3/job/{id}/results")));
         return results.RootElement.GetProperty("rows")[0][0].GetInt64();
     }
+
+    /// <summary>Creates or replaces view <paramref name="name"/> through <paramref name="via"/>; the answer is the caller's to check (and dispose).</summary>
+    public static Task<HttpResponseMessage> PutViewAsync(NodeProcess via, string name, string sql) =>
+        Http.PutAsJsonAsync(new Uri($"{via.WebUrl}/api/v3/catalog/views/{name}"), new { sql });
 
     public async ValueTask DisposeAsync()
     {

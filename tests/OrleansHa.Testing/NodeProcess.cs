@@ -17,16 +17,24 @@ public sealed partial class NodeProcess : DotnetChildProcess
     private readonly List<int> _siloPids = [];
     private readonly bool _supervised;
 
-    private NodeProcess(string name, int webPort, int flightPort, bool supervised, IEnumerable<string> arguments)
-        : base("orleans-ha-node.dll", arguments)
+    private NodeProcess(string name, string address, IReadOnlyList<int> ports, bool supervised, IEnumerable<string> arguments, FabricHost? host)
+        : base("orleans-ha-node.dll", arguments, host?.Namespace)
     {
         Name = name;
+        Host = host;
+        GatewayPort = ports[2];
         _supervised = supervised;
-        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{webPort}");
-        FlightUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{flightPort}");
+        WebUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{ports[0]}");
+        FlightUrl = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{ports[3]}");
     }
 
     public string Name { get; }
+
+    /// <summary>The port grain clients reach this node's gateway on.</summary>
+    public int GatewayPort { get; }
+
+    /// <summary>The fabric host the node runs on, or null when it runs on the test's loopback.</summary>
+    public FabricHost? Host { get; }
 
     /// <summary>The silo process the supervisor runs now (the node's own pid when it runs unsupervised), or null before it started.</summary>
     public int? SiloPid
@@ -62,12 +70,18 @@ public sealed partial class NodeProcess : DotnetChildProcess
     /// node name and <paramref name="localPath"/> as <c>paths.local</c>; <paramref name="switches"/> are passed as they
     /// are (such as <c>--migrate-zookeeper-acls</c>).
     /// </summary>
-    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, params string[] switches)
+    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, params string[] switches) =>
+        Start(name, localPath, settings, host: null, switches);
+
+    /// <summary>As <see cref="Start(string, string, IEnumerable{string}, string[])"/>, on <paramref name="host"/>'s address (a network namespace of its own) when not null.</summary>
+    public static NodeProcess Start(string name, string localPath, IEnumerable<string> settings, FabricHost? host, params string[] switches)
     {
         IReadOnlyList<int> ports = FreePorts.Allocate(4);
+        string address = host?.Address.ToString() ?? "127.0.0.1";
         IEnumerable<string> all = new[]
         {
             $"node.name={name}",
+            $"node.address={address}",
             $"paths.local={localPath}",
             string.Create(CultureInfo.InvariantCulture, $"services.coordinator.web.port={ports[0]}"),
             string.Create(CultureInfo.InvariantCulture, $"services.fabric.port={ports[1]}"),
@@ -79,7 +93,7 @@ public sealed partial class NodeProcess : DotnetChildProcess
             $"zk.client.auth.file={TestCredentials.ZooKeeperAuthFile}",
         }.Concat(settings);
         bool supervised = !settings.Contains("supervisor.enabled=false", StringComparer.Ordinal);
-        return new NodeProcess(name, ports[0], ports[3], supervised, all.SelectMany(setting => new[] { "--set", setting }).Concat(switches));
+        return new NodeProcess(name, address, ports, supervised, all.SelectMany(setting => new[] { "--set", setting }).Concat(switches), host);
     }
 
     /// <summary>Waits until the node's REST API answers server_status (200 or 503), or fails with its output.</summary>

@@ -18,17 +18,19 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private volatile bool _blackholed;
 
-    public TcpProxy(int upstreamPort)
+    /// <param name="upstreamPort">The loopback port forwarded to.</param>
+    /// <param name="listenAddress">Where the proxy listens: loopback unless a test's hosts must reach it elsewhere (a <see cref="NetworkFabric"/>).</param>
+    public TcpProxy(int upstreamPort, IPAddress? listenAddress = null)
     {
         _upstream = new IPEndPoint(IPAddress.Loopback, upstreamPort);
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(listenAddress ?? IPAddress.Loopback, 0);
         _listener.Start();
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public string ConnectionString => $"127.0.0.1:{Port}";
+    public string ConnectionString => _listener.LocalEndpoint.ToString()!;
 
     public bool IsBlackholed => _blackholed;
 

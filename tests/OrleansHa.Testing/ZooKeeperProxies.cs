@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace OrleansHa.Testing;
 
 /// <summary>
@@ -8,11 +10,14 @@ public sealed class ZooKeeperProxies : IAsyncDisposable
 {
     private readonly TcpProxy[] _proxies;
 
-    public ZooKeeperProxies(ZooKeeperEnsemble ensemble)
+    public ZooKeeperProxies(ZooKeeperEnsemble ensemble, IPAddress? listenAddress = null)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
-        _proxies = [.. ensemble.Servers.Select(s => new TcpProxy(s.ClientPort))];
+        _proxies = [.. ensemble.Servers.Select(s => new TcpProxy(s.ClientPort, listenAddress))];
     }
+
+    /// <summary>The proxies' ports, one per member.</summary>
+    public IReadOnlyList<int> Ports => [.. _proxies.Select(p => p.Port)];
 
     /// <summary>The ensemble's connection string through the proxies.</summary>
     public string ConnectionString => string.Join(',', _proxies.Select(p => p.ConnectionString));

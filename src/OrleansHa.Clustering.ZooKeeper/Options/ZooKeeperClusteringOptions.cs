@@ -27,6 +27,13 @@ public sealed class ZooKeeperClusteringOptions
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// For grain clients: at each gateway list refresh, how long a TCP connection to each gateway may take before that
+    /// gateway is left out of the list as out of this client's reach (a partition between the two), so that calls go
+    /// to the others instead of waiting for the response timeout. Zero turns the probe off. Default 1 s.
+    /// </summary>
+    public TimeSpan GatewayProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// For grain clients that use <see cref="SiloDeathWatcher"/>: while it watches a silo, how often it reads the
     /// membership table's version even without a change notification, a backstop should a watch be lost. Default 2 s.
     /// </summary>

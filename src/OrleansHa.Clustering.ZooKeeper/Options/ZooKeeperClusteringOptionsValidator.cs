@@ -34,6 +34,11 @@ internal sealed class ZooKeeperClusteringOptionsValidator(IOptions<ZooKeeperClus
             problems.Add($"ClusterOptions.ClusterId '{clusterId}' cannot name a znode: it must be non-empty, without '/', and not '.' or '..'.");
         }
 
+        if (value.GatewayProbeTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(value.GatewayProbeTimeout)} must be zero (off) or positive; it is {value.GatewayProbeTimeout}.");
+        }
+
         if (value.SessionTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{nameof(value.SessionTimeout)} must be positive; it is {value.SessionTimeout}.");

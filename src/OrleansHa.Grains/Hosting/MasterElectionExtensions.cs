@@ -56,6 +56,7 @@ public static class MasterElectionExtensions
         builder.Services.AddHostedService<ActiveMasterFollowing>();
         builder.Services.AddSingleton<OrleansHa.Grains.Cluster.ClusterStatusReader>();
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<JobLedger>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<OrleansHa.Grains.Diagnostics.OrleansHaMetrics>();
         builder.Services.AddSingleton(_ => new OrleansHa.Engine.SandboxPool());

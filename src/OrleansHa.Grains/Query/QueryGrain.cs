@@ -24,15 +24,14 @@ namespace OrleansHa.Grains.Query;
 internal sealed partial class QueryGrain(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
-    ActiveMasterFollower masters,
     CatalogCache catalogCache,
+    JobLedger ledger,
     IGrainFactory grains,
     ILocalSiloDetails silo,
     Microsoft.Extensions.Options.IOptions<QueryOptions> options,
     Diagnostics.OrleansHaMetrics metrics) : Grain, IQueryGrain
 {
 #pragma warning restore CA1001
-    private readonly MasterCalls _master = new(grains, masters, CatalogCache.RideOutFailoverFor);
     private CancellationTokenSource? _cancellation;
 
     public Task<string> GetSiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
@@ -40,25 +39,66 @@ internal sealed partial class QueryGrain(
     public IAsyncEnumerable<ArrowBatch> RunAsync(string sql, CancellationToken cancellationToken = default) =>
         metrics.TrackQueryAsync(StreamAsync(sql, onExecutorChosen: null, cancellationToken));
 
-    /// <summary>Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.</summary>
+    /// <summary>
+    /// Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.
+    /// An executor found gone before the query reached it (killed, not yet declared dead everywhere, so placement or
+    /// the call refused it) is left out and another picked: the query never ran, so it simply runs elsewhere. One
+    /// lost while it ran is the caller's to resubmit or not (the client's auto-resubmit).
+    /// </summary>
     private async IAsyncEnumerable<ArrowBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         CatalogSnapshot catalog = await catalogCache.GetAsync();
-        (IExecutorGrain executor, SiloAddress executorSilo) = await PickExecutorAsync();
-        if (onExecutorChosen is not null)
+        var gone = new HashSet<SiloAddress>();
+        bool chosen = false;
+        while (true)
         {
-            await onExecutorChosen();
-        }
+            (IExecutorGrain executor, SiloAddress executorSilo) = await PickExecutorAsync(gone);
+            if (!chosen && onExecutorChosen is not null)
+            {
+                await onExecutorChosen();
+            }
 
-        await using IAsyncEnumerator<ArrowBatch> batches = executor
-            .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, catalog.Sources, catalog.Views), cancellationToken)
-            .GetAsyncEnumerator(cancellationToken);
-        while (await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken))
-        {
-            yield return batches.Current;
+            chosen = true;
+            IAsyncEnumerator<ArrowBatch> batches = executor
+                .ExecuteAsync(new QueryRequest(this.GetPrimaryKey(), sql, catalog.Sources, catalog.Views), cancellationToken)
+                .GetAsyncEnumerator(cancellationToken);
+            bool any;
+            try
+            {
+                any = await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken);
+            }
+            catch (Exception ex) when (ex is NoExecutorException or OrleansMessageRejectionException && gone.Add(executorSilo))
+            {
+                // Its silo is gone: nothing to wait for in disposing its stream.
+                _ = batches.DisposeAsync().AsTask().ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                continue;
+            }
+            catch
+            {
+                await batches.DisposeAsync();
+                throw;
+            }
+
+            await using (batches)
+            {
+                if (!any)
+                {
+                    yield break;
+                }
+
+                yield return batches.Current;
+                while (await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken))
+                {
+                    yield return batches.Current;
+                }
+            }
+
+            yield break;
         }
     }
+
+    private static bool IsExecutorGone(Exception ex) => ex is NoExecutorException or SiloUnavailableException or OrleansMessageRejectionException;
 
     /// <summary>
     /// The next batch, or an error as soon as membership declares the executor dead: a call waiting on a dead
@@ -135,18 +175,22 @@ internal sealed partial class QueryGrain(
     }
 
     /// <summary>
-    /// Records the job with the master, riding out a failover of the master: recording a state is safe to repeat, since
-    /// a job's state never moves back.
+    /// Records the job's state with the master, or on paths.dist while no master is active (see <see cref="JobLedger"/>):
+    /// the job runs either way.
     /// </summary>
-    private Task<JobInfo> RecordAsync(JobInfo job) => _master.ReadAsync(master => master.RecordJobAsync(job), CancellationToken.None);
+    private Task<JobInfo> RecordAsync(JobInfo job) => ledger.RecordAsync(job);
 
-    /// <summary>The least busy executor among the Active silos whose roles include executor.</summary>
-    private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync()
+    /// <summary>
+    /// The least busy executor among the Active silos whose roles include executor, but for those in <paramref name="gone"/>.
+    /// One that does not say how busy it is within <see cref="LoadPollTimeout"/> (killed, not yet declared dead) is
+    /// passed over; should none answer, any may be picked, and its own call tells.
+    /// </summary>
+    private async Task<(IExecutorGrain Grain, SiloAddress Silo)> PickExecutorAsync(HashSet<SiloAddress> gone)
     {
         SiloAddress[] silos =
         [
             .. membership.CurrentSnapshot.Members.Values
-                .Where(m => m.Status == SiloStatus.Active && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Executor))
+                .Where(m => m.Status == SiloStatus.Active && !gone.Contains(m.SiloAddress) && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Executor))
                 .Select(m => m.SiloAddress),
         ];
         if (silos.Length == 0)
@@ -155,12 +199,27 @@ internal sealed partial class QueryGrain(
         }
 
         IExecutorGrain[] executors = [.. silos.Select(s => grains.GetGrain<IExecutorGrain>(s.ToParsableString()))];
-        int[] running = await Task.WhenAll(executors.Select(e => e.GetRunningCountAsync()));
+        int[] running = await Task.WhenAll(executors.Select(RunningCountAsync));
         int least = running.Min();
         int[] idlest = [.. Enumerable.Range(0, silos.Length).Where(i => running[i] == least)];
 #pragma warning disable CA5394 // Spreading ties needs no cryptographic randomness.
         int pick = idlest[Random.Shared.Next(idlest.Length)];
 #pragma warning restore CA5394
         return (executors[pick], silos[pick]);
+    }
+
+    /// <summary>How long an executor has to say how busy it is before it is passed over for this query.</summary>
+    private static readonly TimeSpan LoadPollTimeout = TimeSpan.FromSeconds(1);
+
+    private static async Task<int> RunningCountAsync(IExecutorGrain executor)
+    {
+        try
+        {
+            return await executor.GetRunningCountAsync().WaitAsync(LoadPollTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException || IsExecutorGone(ex))
+        {
+            return int.MaxValue;
+        }
     }
 }

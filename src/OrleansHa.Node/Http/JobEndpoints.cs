@@ -32,9 +32,9 @@ internal static class JobEndpoints
             }
         });
 
-        app.MapGet("/api/v3/job/{id}", async (string id, MasterClient master, CancellationToken ct) =>
+        app.MapGet("/api/v3/job/{id}", async (string id, MasterClient master, JobLedger ledger, CancellationToken ct) =>
         {
-            if (await FindAsync(id, master, ct) is not { } job)
+            if (await FindAsync(id, master, ledger, ct) is not { } job)
             {
                 return UnknownJob(id);
             }
@@ -49,7 +49,7 @@ internal static class JobEndpoints
             });
         });
 
-        app.MapGet("/api/v3/job/{id}/results", async (string id, long? offset, int? limit, MasterClient master, IOptions<QueryOptions> options, CancellationToken ct) =>
+        app.MapGet("/api/v3/job/{id}/results", async (string id, long? offset, int? limit, MasterClient master, JobLedger ledger, IOptions<QueryOptions> options, CancellationToken ct) =>
         {
             int pageSize = limit ?? 100;
             if (pageSize is < 1 or > MaxPageSize || offset is < 0)
@@ -57,7 +57,7 @@ internal static class JobEndpoints
                 return HttpProblems.Problem(StatusCodes.Status400BadRequest, $"limit must be 1 to {MaxPageSize} and offset 0 or more.");
             }
 
-            if (await FindAsync(id, master, ct) is not { } job)
+            if (await FindAsync(id, master, ledger, ct) is not { } job)
             {
                 return UnknownJob(id);
             }
@@ -80,9 +80,9 @@ internal static class JobEndpoints
             }
         });
 
-        app.MapPost("/api/v3/job/{id}/cancel", async (string id, MasterClient master, IGrainFactory grains, CancellationToken ct) =>
+        app.MapPost("/api/v3/job/{id}/cancel", async (string id, MasterClient master, JobLedger ledger, IGrainFactory grains, CancellationToken ct) =>
         {
-            if (await FindAsync(id, master, ct) is not { } job)
+            if (await FindAsync(id, master, ledger, ct) is not { } job)
             {
                 return UnknownJob(id);
             }
@@ -103,8 +103,13 @@ internal static class JobEndpoints
         });
     }
 
-    private static async Task<JobInfo?> FindAsync(string id, MasterClient master, CancellationToken ct) =>
-        Guid.TryParse(id, out Guid jobId) ? await master.ReadAsync(m => m.GetJobAsync(jobId), ct) : null;
+    /// <summary>
+    /// The job as a coordinator keeps it while no master is active (see <see cref="JobLedger"/>), which is never older
+    /// than the master's record, else as the master records it. Without a master, a job nobody kept answers 503.
+    /// </summary>
+    private static async Task<JobInfo?> FindAsync(string id, MasterClient master, JobLedger ledger, CancellationToken ct) =>
+        !Guid.TryParse(id, out Guid jobId) ? null
+        : await ledger.FindKeptAsync(jobId, ct) ?? await master.ReadAsync(m => m.GetJobAsync(jobId), ct);
 
     private static string DremioState(JobState state) => state switch
     {

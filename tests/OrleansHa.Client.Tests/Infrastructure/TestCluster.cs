@@ -17,6 +17,9 @@ public sealed class TestCluster : IAsyncDisposable
         Nodes = nodes;
     }
 
+    /// <summary>The response timeout of the clients made here (shorter than the default, so that a hung call fails a test sooner).</summary>
+    public static TimeSpan ClientResponseTimeout { get; } = TimeSpan.FromSeconds(15);
+
     public ZooKeeperServerProcess ZooKeeper { get; }
 
     public NodeCluster Nodes { get; }
@@ -46,7 +49,7 @@ public sealed class TestCluster : IAsyncDisposable
             UserName = TestCredentials.User,
             Password = TestCredentials.Password,
             LoggerFactory = Log,
-            ResponseTimeout = TimeSpan.FromSeconds(15),
+            ResponseTimeout = ClientResponseTimeout,
         };
         configure?.Invoke(options);
         OrleansHaClient client = await OrleansHaClient.ConnectAsync(ZooKeeper.ConnectionString, options);

@@ -73,10 +73,18 @@ internal sealed class MembershipTableHandle : IAsyncDisposable
         return handle;
     }
 
-    /// <summary>A gateway list provider reading this handle's table, initialized.</summary>
+    /// <summary>
+    /// A gateway list provider reading this handle's table, initialized; without the reachability probe (the rows'
+    /// gateways are made up), which GatewayCutTests exercises against real ones.
+    /// </summary>
     public async Task<IGatewayListProvider> CreateGatewayListProviderAsync(CancellationToken cancellationToken, GatewayOptions? gatewayOptions = null)
     {
-        IGatewayListProvider provider = new ZooKeeperGatewayListProvider(Concrete, Options.Create(gatewayOptions ?? new GatewayOptions()));
+        IGatewayListProvider provider = new ZooKeeperGatewayListProvider(
+            Concrete,
+            Options.Create(gatewayOptions ?? new GatewayOptions()),
+            Options.Create(new ZooKeeperClusteringOptions { GatewayProbeTimeout = TimeSpan.Zero }),
+            new SiloDeathWatcher(Shared, Concrete.MembershipPath, TimeSpan.FromSeconds(2), NullLogger<SiloDeathWatcher>.Instance),
+            NullLogger<ZooKeeperGatewayListProvider>.Instance);
         await provider.InitializeGatewayListProviderAsync(cancellationToken);
         return provider;
     }

@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using OrleansHa.Testing;
-
-namespace OrleansHa.Node.Tests.Failover;
+namespace OrleansHa.Testing;
 
 /// <summary>
 /// The tenures the nodes logged (<c>TENURE START/END epoch=.. node=.. at=..</c>), in epoch order. A tenure whose silo
 /// its supervisor killed (<c>SUPERVISOR killing silo ... at=..</c>) ended then: a dead process writes nothing.
 /// </summary>
-internal static partial class TenureLog
+public static partial class TenureLog
 {
     public static List<Tenure> Read(IEnumerable<NodeProcess> nodes)
     {
@@ -43,7 +41,11 @@ internal static partial class TenureLog
             long epoch = long.Parse(match.Groups["epoch"].Value, CultureInfo.InvariantCulture);
             var at = DateTimeOffset.Parse(match.Groups["at"].Value, CultureInfo.InvariantCulture);
             Tenure tenure = byEpoch.GetValueOrDefault(epoch) ?? new Tenure(epoch, match.Groups["node"].Value, at, null);
-            Assert.Equal(tenure.Node, match.Groups["node"].Value);
+            if (tenure.Node != match.Groups["node"].Value)
+            {
+                throw new InvalidOperationException($"epoch {epoch} is logged by both {tenure.Node} and {match.Groups["node"].Value}: {line}");
+            }
+
             bool start = match.Groups["kind"].Value == "START";
             byEpoch[epoch] = start ? tenure with { Start = at } : tenure with { End = at };
             open = start ? epoch : null;
@@ -56,5 +58,35 @@ internal static partial class TenureLog
     [GeneratedRegex(@"SUPERVISOR killing silo pid=\d+ at=(?<at>\S+):")]
     private static partial Regex SupervisorKill();
 
-    internal sealed record Tenure(long Epoch, string Node, DateTimeOffset Start, DateTimeOffset? End);
+    /// <summary>
+    /// Every way the tenures break the invariant (epochs of acting masters only grow; a tenure starts only after the one
+    /// before it ended, or its process was killed at <paramref name="killedAt"/>), one sentence each; empty when they hold.
+    /// </summary>
+    public static List<string> Overlaps(IEnumerable<NodeProcess> nodes, IReadOnlyDictionary<long, DateTimeOffset>? killedAt = null)
+    {
+        List<Tenure> tenures = Read(nodes);
+        var broken = new List<string>();
+        for (int i = 1; i < tenures.Count; i++)
+        {
+            Tenure previous = tenures[i - 1];
+            Tenure next = tenures[i];
+            DateTimeOffset? previousEnd = previous.End ?? killedAt?.GetValueOrDefault(previous.Epoch);
+            if (next.Epoch <= previous.Epoch)
+            {
+                broken.Add($"epoch {next.Epoch} on {next.Node} follows epoch {previous.Epoch}");
+            }
+            else if (previousEnd is null)
+            {
+                broken.Add($"epoch {previous.Epoch} on {previous.Node} never ended, yet epoch {next.Epoch} started");
+            }
+            else if (next.Start < previousEnd)
+            {
+                broken.Add($"epoch {next.Epoch} started at {next.Start:O}, before epoch {previous.Epoch} ended at {previousEnd:O}");
+            }
+        }
+
+        return broken;
+    }
+
+    public sealed record Tenure(long Epoch, string Node, DateTimeOffset Start, DateTimeOffset? End);
 }
