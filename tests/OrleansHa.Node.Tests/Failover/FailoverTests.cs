@@ -71,7 +71,11 @@ public sealed class FailoverTests(EnsembleFixture zk) : NodeClusterTest(zk)
         Assert.True(
             outage <= NodeCluster.SessionTimeout + TimeSpan.FromSeconds(1),
             $"a new master served writes {outage.TotalMilliseconds:0} ms after the stop; the bound is the session timeout + 1 s ({(NodeCluster.SessionTimeout + TimeSpan.FromSeconds(1)).TotalMilliseconds:0} ms)");
-        Assert.Contains(master.Lines, l => l.Contains("SUPERVISOR killing silo", StringComparison.Ordinal) && l.Contains("heartbeat stalled", StringComparison.Ordinal));
+        // The supervisor's line travels through its output pipe and may come a moment after the write is served.
+        await Poll.UntilAsync(
+            () => master.Lines.Any(l => l.Contains("SUPERVISOR killing silo", StringComparison.Ordinal) && l.Contains("heartbeat stalled", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(5),
+            "the supervisor to say it killed the stalled silo");
         ClusterView after = await NodeCluster.ViewAsync(coordinator);
         Assert.Equal(standby.Name, after.Master);
         for (int i = 0; i < 10; i++)
