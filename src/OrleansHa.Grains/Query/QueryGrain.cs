@@ -41,9 +41,9 @@ internal sealed partial class QueryGrain(
 
     /// <summary>
     /// Binds the sources, picks the executor (then calls <paramref name="onExecutorChosen"/>) and streams its batches.
-    /// An executor found gone before the query reached it (killed, not yet declared dead everywhere, so placement or
-    /// the call refused it) is left out and another picked: the query never ran, so it simply runs elsewhere. One
-    /// lost while it ran is the caller's to resubmit or not (the client's auto-resubmit).
+    /// An executor found gone before the query reached it (killed, not yet declared dead everywhere, so placement
+    /// refused it) is left out and another picked: the query never ran, so it simply runs elsewhere. One lost once the
+    /// call was sent is the caller's to resubmit or not (the client's auto-resubmit).
     /// </summary>
     private async IAsyncEnumerable<ArrowBatch> StreamAsync(string sql, Func<Task>? onExecutorChosen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -68,7 +68,7 @@ internal sealed partial class QueryGrain(
             {
                 any = await MoveNextUnlessDeadAsync(batches, executorSilo, cancellationToken);
             }
-            catch (Exception ex) when (ex is NoExecutorException or OrleansMessageRejectionException && gone.Add(executorSilo))
+            catch (NoExecutorException) when (gone.Add(executorSilo))
             {
                 // Its silo is gone: nothing to wait for in disposing its stream.
                 _ = batches.DisposeAsync().AsTask().ContinueWith(static t => t.Exception, TaskScheduler.Default);
