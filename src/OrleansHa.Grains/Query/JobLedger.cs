@@ -177,6 +177,12 @@ internal sealed partial class JobLedger : IDisposable
 
     private static async Task<JobInfo?> ReadAsync(string path, CancellationToken cancellationToken)
     {
+        // Nearly every lookup finds nothing kept: answer that without an exception.
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
         try
         {
             return JsonSerializer.Deserialize<JobInfo>(await File.ReadAllBytesAsync(path, cancellationToken), Json);
