@@ -17,23 +17,15 @@ public abstract class DotnetChildProcess : IAsyncDisposable
     protected DotnetChildProcess(string assembly, IEnumerable<string> arguments, string? networkNamespace = null)
     {
         // `ip netns exec` execs the program in place, so the process started is the program itself (its pid is the one signalled).
-        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        string[] command = networkNamespace is null ? ["dotnet"] : ["ip", "netns", "exec", networkNamespace, "dotnet"];
+        var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        if (networkNamespace is not null)
-        {
-            foreach (string argument in (string[])["netns", "exec", networkNamespace, "dotnet"])
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
-        foreach (string argument in arguments)
+        foreach (string argument in command[1..].Append(Path.Combine(AppContext.BaseDirectory, assembly)).Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }

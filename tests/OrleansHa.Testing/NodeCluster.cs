@@ -40,6 +40,9 @@ public sealed class NodeCluster : IAsyncDisposable
 
     public string SharedDb => Path.Combine(Root, "shared-db");
 
+    /// <summary>The nodes' shared <c>paths.dist</c> (job results, and job records kept while no master is active).</summary>
+    public string SharedDist => Path.Combine(Root, "shared-dist");
+
     /// <summary>Every node process started, including those killed or restarted, for the tenure log.</summary>
     public IReadOnlyList<NodeProcess> AllProcesses => _all;
 
@@ -64,7 +67,7 @@ public sealed class NodeCluster : IAsyncDisposable
             $"zookeeper={_zooKeeper}",
             $"cluster.id={ClusterId}",
             $"paths.db={SharedDb}",
-            $"paths.dist={Path.Combine(Root, "shared-dist")}",
+            $"paths.dist={SharedDist}",
             string.Create(CultureInfo.InvariantCulture, $"zk.client.session.timeout={SessionTimeout.TotalMilliseconds:0}"),
             $"services.coordinator.master.enabled={(master ? "true" : "false")}",
             .. settings,
@@ -195,6 +198,31 @@ public sealed class NodeCluster : IAsyncDisposable
         await EnsureAsync(response, $"get {space}/{key}");
         using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return json.RootElement.GetProperty("value").GetString();
+    }
+
+    /// <summary>
+    /// Creates <paramref name="space"/> and writes <paramref name="count"/> keys (<paramref name="prefix"/>0, 1, ...) through
+    /// <paramref name="via"/>, each with the value "acknowledged" and each acknowledged; returns the keys, for <see cref="LostAsync"/>.
+    /// </summary>
+    public static async Task<List<string>> PutAcknowledgedAsync(NodeProcess via, string space, int count, string prefix = "k")
+    {
+        await CreateSpaceAsync(via, space);
+        List<string> keys = [];
+        for (int i = 0; i < count; i++)
+        {
+            string key = string.Create(CultureInfo.InvariantCulture, $"{prefix}{i}");
+            await PutAsync(via, space, key, "acknowledged");
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>The keys of <paramref name="acknowledged"/> that <paramref name="via"/> does not read back as "acknowledged", in one read of the space: lost writes.</summary>
+    public static async Task<List<string>> LostAsync(NodeProcess via, string space, IEnumerable<string> acknowledged)
+    {
+        IReadOnlyDictionary<string, string> entries = await ListEntriesAsync(via, space);
+        return [.. acknowledged.Where(key => entries.GetValueOrDefault(key) != "acknowledged")];
     }
 
     /// <summary>Every entry of <paramref name="space"/>, key to value, in one read.</summary>

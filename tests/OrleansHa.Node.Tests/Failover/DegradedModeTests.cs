@@ -31,7 +31,7 @@ public sealed class DegradedModeTests(EnsembleFixture zk) : NodeClusterTest(zk)
         // SQL goes on over the catalog the coordinator knows; the job is followed, and its results paged, from the other coordinator.
         string id = await NodeCluster.SubmitSqlAsync(coordinator, "SELECT x + 1 FROM answer");
         Assert.Equal(43, await NodeCluster.JobScalarAsync(other, id, "SELECT x + 1 FROM answer"));
-        string kept = Path.Combine(Cluster.Root, "shared-dist", "jobs", Guid.Parse(id).ToString("N") + ".job.json");
+        string kept = Path.Combine(Cluster.SharedDist, "jobs", Guid.Parse(id).ToString("N") + ".job.json");
         Assert.True(File.Exists(kept), $"the job ran without a master but no record of it was kept at {kept}");
 
         using (HttpResponseMessage refused = await NodeCluster.PutViewAsync(coordinator, "later", "SELECT 1"))

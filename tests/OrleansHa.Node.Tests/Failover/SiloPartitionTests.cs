@@ -28,13 +28,7 @@ public sealed class SiloPartitionTests(EnsembleFixture zk, ITestOutputHelper out
         NodeProcess standby = await Cluster.StartOnAsync(fabric.Hosts[1], "m2", true, viaFabric);
         NodeProcess coordinator = await Cluster.StartOnAsync(fabric.Hosts[2], "c1", false, viaFabric);
         await Poll.UntilAsync(async () => (await NodeCluster.ViewAsync(coordinator)).Standbys.Contains(standby.Name), NodeCluster.StartBound, "the standby to register");
-        await NodeCluster.CreateSpaceAsync(coordinator, "s");
-        List<string> acknowledged = [];
-        for (int i = 0; i < 10; i++)
-        {
-            await NodeCluster.PutAsync(coordinator, "s", $"k{i}", "acknowledged");
-            acknowledged.Add($"k{i}");
-        }
+        List<string> acknowledged = await NodeCluster.PutAcknowledgedAsync(coordinator, "s", 10);
 
         int starts = master.SiloStarts;
         DateTimeOffset cutAt = DateTimeOffset.UtcNow;
@@ -63,10 +57,7 @@ public sealed class SiloPartitionTests(EnsembleFixture zk, ITestOutputHelper out
         // It learnt from the membership table that the cluster had declared it dead, and exited with the fencing code.
         await Poll.UntilAsync(() => master.Lines.Any(l => l.Contains($"exited with code {LostMastershipExitCode}", StringComparison.Ordinal)), NodeCluster.TakeoverBound, "the cut master's silo to exit with its fencing code");
         Assert.Contains(master.Lines, l => l.Contains("-> Fenced", StringComparison.Ordinal));
-        foreach (string key in acknowledged)
-        {
-            Assert.Equal("acknowledged", await NodeCluster.GetAsync(coordinator, "s", key));
-        }
+        Assert.Empty(await NodeCluster.LostAsync(coordinator, "s", acknowledged));
 
         // Healed, the node comes back as a standby of the new master.
         await fabric.HealAsync();

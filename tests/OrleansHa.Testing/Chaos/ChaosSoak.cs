@@ -350,9 +350,8 @@ public sealed class ChaosSoak : IAsyncDisposable
 
     private async Task CountLostWritesAsync()
     {
-        IReadOnlyDictionary<string, string> entries = await NodeCluster.ListEntriesAsync(_coordinator, Space);
         _report.WritesAcknowledged = _acknowledged.Count;
-        _report.WritesLost = _acknowledged.Count(key => entries.GetValueOrDefault(key) != "acknowledged");
+        _report.WritesLost = (await NodeCluster.LostAsync(_coordinator, Space, _acknowledged)).Count;
     }
 
     private static async Task PauseAsync(TimeSpan pause, CancellationToken stop)
